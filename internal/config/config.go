@@ -1,0 +1,121 @@
+// Package config holds earshot's configuration: who works here (users,
+// teams), how calls flow (queues, DIDs), how earshot reaches the telephone
+// network (trunks, dial plan). It parses and validates the YAML file; it does
+// not apply anything.
+package config
+
+import "time"
+
+// Config is the whole setup. The YAML file seeds a fresh install; after
+// that the store holds it and the admin API changes it.
+type Config struct {
+	Listen          Listen        `yaml:"listen" json:"listen"`
+	DataDir         string        `yaml:"data_dir" json:"data_dir"`
+	Database        string        `yaml:"database" json:"database"`
+	Users           []User        `yaml:"users" json:"users"`
+	Teams           []Team        `yaml:"teams" json:"teams"`
+	Queues          []Queue       `yaml:"queues" json:"queues"`
+	DIDs            []DID         `yaml:"dids" json:"dids"`
+	Trunks          []Trunk       `yaml:"trunks" json:"trunks"`
+	DialPlan        DialPlan      `yaml:"dial_plan" json:"dial_plan"`
+	NotReadyReasons []string      `yaml:"not_ready_reasons" json:"not_ready_reasons"`
+	AssistRingTime  time.Duration `yaml:"assist_ring_time" json:"assist_ring_time"`
+}
+
+// Listen says where earshot's edges listen.
+type Listen struct {
+	HTTP string `yaml:"http" json:"http"` // host:port
+	SIP  string `yaml:"sip" json:"sip"`   // host:port, UDP and TCP
+}
+
+// Role is what a user may do. A user may hold several.
+type Role string
+
+// Roles.
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// User is a person who logs in.
+type User struct {
+	Name         string `yaml:"name" json:"name"` // login name, unique
+	Display      string `yaml:"display" json:"display"`
+	Roles        []Role `yaml:"roles" json:"roles"`
+	Password     string `yaml:"password,omitempty" json:"-"` // plain, only in a seed file; hashed on import
+	PasswordHash string `yaml:"password_hash,omitempty" json:"-"`
+	SIPPassword  string `yaml:"sip_password,omitempty" json:"-"` // for the user's registered SIP phone
+	ListenIn     bool   `yaml:"listen_in" json:"listen_in"`      // may listen in on colleagues who allow it
+}
+
+// Has reports whether the user holds role r.
+func (u User) Has(r Role) bool {
+	for _, x := range u.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Team groups agents under supervisors.
+type Team struct {
+	Name        string   `yaml:"name" json:"name"`
+	Agents      []string `yaml:"agents" json:"agents"`
+	Supervisors []string `yaml:"supervisors" json:"supervisors"`
+}
+
+// Strategy picks which available agent gets the next call.
+type Strategy string
+
+// Strategies.
+const (
+	LongestIdle Strategy = "longest-idle" // default
+	RoundRobin  Strategy = "round-robin"
+	FewestCalls Strategy = "fewest-calls"
+	RingAll     Strategy = "ring-all"
+)
+
+// Queue is where calls wait for agents.
+type Queue struct {
+	Name        string        `yaml:"name" json:"name"`
+	Agents      []string      `yaml:"agents" json:"agents"` // directly
+	Teams       []string      `yaml:"teams" json:"teams"`   // and through teams
+	Strategy    Strategy      `yaml:"strategy" json:"strategy"`
+	RingTimeout time.Duration `yaml:"ring_timeout" json:"ring_timeout"` // default 20s
+	WrapUp      time.Duration `yaml:"wrap_up" json:"wrap_up"`           // default 30s
+	MaxWait     time.Duration `yaml:"max_wait" json:"max_wait"`         // 0: no limit
+	// OnMaxWait is what happens after MaxWait: "overflow" to OverflowTo, or
+	// "hangup" after playing Message.
+	OnMaxWait  string `yaml:"on_max_wait" json:"on_max_wait"`
+	OverflowTo string `yaml:"overflow_to" json:"overflow_to"`
+	Message    string `yaml:"message" json:"message"`
+	Music      string `yaml:"music" json:"music"` // WAV file; empty: a generated tone
+	Record     bool   `yaml:"record" json:"record"`
+}
+
+// DID maps a dialled number to a queue.
+type DID struct {
+	Number   string `yaml:"number" json:"number"`
+	Queue    string `yaml:"queue" json:"queue"`
+	Priority int    `yaml:"priority" json:"priority"` // higher is served first
+}
+
+// Trunk is a SIP connection to a carrier or PBX.
+type Trunk struct {
+	Name string `yaml:"name" json:"name"`
+	// Sources are the addresses or CIDRs that may send calls in.
+	Sources []string `yaml:"sources" json:"sources"`
+	// Outbound is where earshot sends calls out (sip:host:port), if it does.
+	Outbound string `yaml:"outbound" json:"outbound"`
+	Username string `yaml:"username" json:"username"`
+	Password string `yaml:"password,omitempty" json:"-"`
+}
+
+// DialPlan says which numbers earshot may ever dial. Nothing outside Allow,
+// and nothing in Deny, is dialled.
+type DialPlan struct {
+	Allow []string `yaml:"allow" json:"allow"`
+	Deny  []string `yaml:"deny" json:"deny"`
+}
