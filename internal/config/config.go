@@ -8,6 +8,10 @@ import "time"
 
 // Config is the whole setup. The YAML file seeds a fresh install; after
 // that the store holds it and the admin API changes it.
+//
+// DataDir is where earshot writes (Parse makes a relative one start at the
+// file's folder). Database is a postgres:// (or postgresql://) URL or a
+// SQLite file path; empty means <DataDir>/earshot.db, which Parse fills in.
 type Config struct {
 	Listen          Listen        `yaml:"listen" json:"listen"`
 	DataDir         string        `yaml:"data_dir" json:"data_dir"`

@@ -1,0 +1,413 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/earshot/earshot/internal/dialplan"
+)
+
+// Validate checks the whole configuration and reports every problem in an
+// Errors value (without lines: use Parse for a file). The admin API runs
+// it on each change, so a change that fails it is not applied.
+func (c *Config) Validate() error {
+	probs := c.problems()
+	if len(probs) == 0 {
+		return nil
+	}
+	errs := make(Errors, 0, len(probs))
+	for _, p := range probs {
+		errs = append(errs, &Error{Msg: p.msg})
+	}
+	return finish(errs)
+}
+
+// validator collects problems.
+type validator struct {
+	c     *Config
+	probs []problem
+	users map[string]*User
+	teams map[string]bool
+	queue map[string]int // queue name → index of its first definition
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.probs = append(v.probs, problem{path: path, msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) problems() []problem {
+	v := &validator{c: c, users: map[string]*User{}, teams: map[string]bool{}, queue: map[string]int{}}
+	for i, q := range c.Queues {
+		if _, dup := v.queue[q.Name]; !dup && q.Name != "" {
+			v.queue[q.Name] = i
+		}
+	}
+	v.top()
+	v.checkUsers()
+	v.checkTeams()
+	v.checkQueues()
+	v.checkDIDs()
+	v.checkTrunks()
+	v.checkDialPlan()
+	return v.probs
+}
+
+func (v *validator) top() {
+	c := v.c
+	checkAddr := func(path, addr string) {
+		if addr == "" {
+			v.add(path, "%s must be host:port", path)
+			return
+		}
+		if reason := hostPort(addr); reason != "" {
+			v.add(path, "%s %q: %s", path, addr, reason)
+		}
+	}
+	checkAddr("listen.http", c.Listen.HTTP)
+	checkAddr("listen.sip", c.Listen.SIP)
+	if c.DataDir == "" {
+		v.add("data_dir", "data_dir must not be empty")
+	} else if hasControl(c.DataDir) {
+		v.add("data_dir", "data_dir contains a control character")
+	}
+	if reason := checkDatabase(c.Database); reason != "" {
+		v.add("database", "database: %s", reason)
+	}
+	if len(c.NotReadyReasons) == 0 {
+		v.add("not_ready_reasons", "not_ready_reasons must list at least one reason")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.NotReadyReasons {
+		p := "not_ready_reasons." + strconv.Itoa(i)
+		key := strings.ToLower(strings.TrimSpace(r))
+		switch {
+		case key == "":
+			v.add(p, "not_ready_reasons[%d] must not be empty", i)
+		case len(r) > 64 || hasControl(r):
+			v.add(p, "not ready reason %q must be at most 64 printable characters", r)
+		case seen[key]:
+			v.add(p, "not ready reason %q is listed twice", r)
+		}
+		seen[key] = true
+	}
+	if c.AssistRingTime <= 0 {
+		v.add("assist_ring_time", "assist_ring_time must be positive")
+	}
+}
+
+// hostPort checks a listen address "host:port"; the host may be empty
+// (every interface) and the port 0 (any free port).
+func hostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "not host:port"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port[0] == '+' || port[0] == '-' {
+		return "bad port"
+	}
+	if host == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return ""
+	}
+	if !validHostName(host) {
+		return "bad host"
+	}
+	return ""
+}
+
+func checkDatabase(db string) string {
+	if db == "" {
+		return "" // the SQLite file in data_dir
+	}
+	if hasControl(db) {
+		return "contains a control character"
+	}
+	scheme, _, found := strings.Cut(db, "://")
+	if !found {
+		return "" // a SQLite file path
+	}
+	if scheme != "postgres" && scheme != "postgresql" {
+		return fmt.Sprintf("unsupported scheme %q: use a postgres:// URL or a SQLite file path", scheme)
+	}
+	if _, err := url.Parse(db); err != nil {
+		return "bad postgres URL"
+	}
+	return ""
+}
+
+// Name rules. User names log in and appear in SIP user parts: they are
+// strict. Team, queue and trunk names may hold capitals and spaces.
+func userNameOK(s string) bool {
+	if s == "" || len(s) > 64 || !isLowerAlnum(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isLowerAlnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func groupNameOK(s string) bool {
+	if s == "" || len(s) > 64 || !isAlnum(s[0]) || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && c != '.' && c != '_' && c != '-' && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func isAlnum(c byte) bool      { return isLowerAlnum(c) || c >= 'A' && c <= 'Z' }
+
+// hasControl reports whether s holds a control character or is not valid
+// UTF-8.
+func hasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	userNameRule  = "1-64 characters a-z 0-9 . _ -, starting with a letter or digit"
+	groupNameRule = "1-64 characters A-Z a-z 0-9 . _ - and space, starting with a letter or digit"
+)
+
+func (v *validator) checkUsers() {
+	for i := range v.c.Users {
+		u := &v.c.Users[i]
+		p := "users." + strconv.Itoa(i)
+		ctx := fmt.Sprintf("user %q", u.Name)
+		switch {
+		case u.Name == "":
+			ctx = fmt.Sprintf("users[%d]", i)
+			v.add(p+".name", "%s: name must not be empty", ctx)
+		case !userNameOK(u.Name):
+			v.add(p+".name", "%s: name must be %s", ctx, userNameRule)
+		case v.users[u.Name] != nil:
+			v.add(p+".name", "%s is defined twice", ctx)
+		default:
+			v.users[u.Name] = u
+		}
+		if len(u.Display) > 128 || hasControl(u.Display) {
+			v.add(p+".display", "%s: display must be at most 128 printable characters", ctx)
+		}
+		if len(u.Roles) == 0 {
+			v.add(p+".roles", "%s: roles must list at least one of agent, supervisor, admin", ctx)
+		}
+		seen := map[Role]bool{}
+		for j, r := range u.Roles {
+			rp := p + ".roles." + strconv.Itoa(j)
+			switch {
+			case r != RoleAgent && r != RoleSupervisor && r != RoleAdmin:
+				v.add(rp, "%s: unknown role %q (roles are agent, supervisor, admin)", ctx, r)
+			case seen[r]:
+				v.add(rp, "%s: role %s is listed twice", ctx, r)
+			}
+			seen[r] = true
+		}
+		switch {
+		case u.Password == "" && u.PasswordHash == "":
+			v.add(p+".password", "%s: needs a password or password_hash", ctx)
+		case u.Password != "" && u.PasswordHash != "":
+			v.add(p+".password", "%s: give password or password_hash, not both", ctx)
+		case u.PasswordHash != "" && !knownHash(u.PasswordHash):
+			v.add(p+".password_hash", "%s: password_hash must be an argon2id ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$...) hash", ctx)
+		}
+		if hasControl(u.SIPPassword) {
+			v.add(p+".sip_password", "%s: sip_password contains a control character", ctx)
+		}
+	}
+}
+
+func knownHash(h string) bool {
+	for _, prefix := range []string{"$argon2id$", "$2a$", "$2b$", "$2y$"} {
+		if strings.HasPrefix(h, prefix) && len(h) > len(prefix)+8 {
+			return true
+		}
+	}
+	return false
+}
+
+// members checks a list of user names that must hold role r.
+func (v *validator) members(path, ctx, what string, names []string, r Role) {
+	seen := map[string]bool{}
+	for j, name := range names {
+		p := path + "." + strconv.Itoa(j)
+		u := v.users[name]
+		switch {
+		case u == nil:
+			v.add(p, "%s: %s %q is not a user", ctx, what, name)
+		case !u.Has(r):
+			v.add(p, "%s: %s %q does not have the %s role", ctx, what, name, r)
+		case seen[name]:
+			v.add(p, "%s: %s %q is listed twice", ctx, what, name)
+		}
+		seen[name] = true
+	}
+}
+
+func (v *validator) checkTeams() {
+	for i, t := range v.c.Teams {
+		p := "teams." + strconv.Itoa(i)
+		ctx := fmt.Sprintf("team %q", t.Name)
+		switch {
+		case t.Name == "":
+			ctx = fmt.Sprintf("teams[%d]", i)
+			v.add(p+".name", "%s: name must not be empty", ctx)
+		case !groupNameOK(t.Name):
+			v.add(p+".name", "%s: name must be %s", ctx, groupNameRule)
+		case v.teams[t.Name]:
+			v.add(p+".name", "%s is defined twice", ctx)
+		default:
+			v.teams[t.Name] = true
+		}
+		v.members(p+".agents", ctx, "agent", t.Agents, RoleAgent)
+		v.members(p+".supervisors", ctx, "supervisor", t.Supervisors, RoleSupervisor)
+	}
+}
+
+// didKey is a DID number with spaces, dashes and parentheses removed.
+func didKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '(', ')':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func (v *validator) checkDIDs() {
+	seen := map[string]string{}
+	for i, d := range v.c.DIDs {
+		p := "dids." + strconv.Itoa(i)
+		ctx := fmt.Sprintf("DID %q", d.Number)
+		key := didKey(d.Number)
+		switch {
+		case key == "":
+			ctx = fmt.Sprintf("dids[%d]", i)
+			v.add(p+".number", "%s: number must not be empty", ctx)
+		case !didOK(key):
+			v.add(p+".number", "%s: number must be +digits, digits, or a SIP user part (A-Z a-z 0-9 . _ + -), at most 64 characters", ctx)
+		case seen[key] != "":
+			v.add(p+".number", "%s is defined twice (as %q before)", ctx, seen[key])
+		default:
+			seen[key] = d.Number
+		}
+		switch {
+		case d.Queue == "":
+			v.add(p+".queue", "%s: queue must name a queue", ctx)
+		case !v.hasQueue(d.Queue):
+			v.add(p+".queue", "%s: queue %q is not defined", ctx, d.Queue)
+		}
+	}
+}
+
+func didOK(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && c != '.' && c != '_' && c != '+' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validator) checkTrunks() {
+	names := map[string]bool{}
+	sources := map[netip.Prefix]string{}
+	for i, t := range v.c.Trunks {
+		p := "trunks." + strconv.Itoa(i)
+		ctx := fmt.Sprintf("trunk %q", t.Name)
+		switch {
+		case t.Name == "":
+			ctx = fmt.Sprintf("trunks[%d]", i)
+			v.add(p+".name", "%s: name must not be empty", ctx)
+		case !groupNameOK(t.Name):
+			v.add(p+".name", "%s: name must be %s", ctx, groupNameRule)
+		case names[t.Name]:
+			v.add(p+".name", "%s is defined twice", ctx)
+		}
+		names[t.Name] = true
+		for j, s := range t.Sources {
+			sp := p + ".sources." + strconv.Itoa(j)
+			pfx, ok := parseSource(s)
+			if !ok {
+				v.add(sp, "%s: source %q is not an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24)", ctx, s)
+				continue
+			}
+			if other, dup := sources[pfx]; dup {
+				v.add(sp, "%s: source %s is also a source of trunk %q", ctx, pfx, other)
+				continue
+			}
+			sources[pfx] = t.Name
+		}
+		if t.Outbound != "" {
+			if reason := checkOutbound(t.Outbound); reason != "" {
+				v.add(p+".outbound", "%s: outbound %q: %s", ctx, t.Outbound, reason)
+			}
+		}
+		if len(t.Sources) == 0 && t.Outbound == "" {
+			v.add(p, "%s: needs sources (to take calls in) or outbound (to send calls out)", ctx)
+		}
+		if t.Password != "" && t.Username == "" {
+			v.add(p+".password", "%s: password is set without a username", ctx)
+		}
+		if hasControl(t.Username) || strings.ContainsAny(t.Username, "@:") {
+			v.add(p+".username", "%s: username contains a control character, '@' or ':'", ctx)
+		}
+	}
+}
+
+// parseSource parses an IP address or CIDR into a masked prefix.
+func parseSource(s string) (netip.Prefix, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() != "" {
+			return netip.Prefix{}, false
+		}
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	pfx, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	return pfx.Masked(), true
+}
+
+func (v *validator) checkDialPlan() {
+	check := func(list string, pats []string) {
+		for i, s := range pats {
+			if err := dialplan.CheckPattern(s); err != nil {
+				reason := err.Error()
+				if pe, ok := err.(*dialplan.PatternError); ok {
+					reason = pe.Reason
+				}
+				v.add("dial_plan."+list+"."+strconv.Itoa(i), "dial_plan %s[%d] %q: %s", list, i, s, reason)
+			}
+		}
+	}
+	check("allow", v.c.DialPlan.Allow)
+	check("deny", v.c.DialPlan.Deny)
+}

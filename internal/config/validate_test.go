@@ -1,0 +1,229 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestValidateInCode: a configuration built in code (as the admin API
+// does) is checked by the same rules, and its errors carry no file or
+// line.
+func TestValidateInCode(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   string // "" for valid
+	}{
+		{"demo as is", func(c *Config) {}, ""},
+		{"new queue with defaults", func(c *Config) {
+			q := NewQueue("after hours")
+			q.Teams = []string{"support"}
+			c.Queues = append(c.Queues, q)
+		}, ""},
+		{"wrap_up 0 is allowed", func(c *Config) { c.Queues[0].WrapUp = 0 }, ""},
+		{"ring timeout 0", func(c *Config) { c.Queues[0].RingTimeout = 0 }, `queue "sales": ring_timeout must be positive`},
+		{"empty strategy", func(c *Config) { c.Queues[1].Strategy = "" }, `queue "support": unknown strategy "" (strategies are longest-idle, round-robin, fewest-calls, ring-all)`},
+		{"bad queue name", func(c *Config) { c.Queues[0].Name = "sales/emea" }, `queue "sales/emea": name must be 1-64 characters A-Z a-z 0-9 . _ - and space, starting with a letter or digit
+DID "+15550100": queue "sales" is not defined
+DID "100": queue "sales" is not defined`},
+		{"renamed overflow target", func(c *Config) { c.Queues[1].Name = "help" }, `queue "billing": overflow_to "support" is not a queue
+DID "+15550200": queue "support" is not defined
+DID "200": queue "support" is not defined`},
+		{"loop of two", func(c *Config) {
+			c.Queues[1].MaxWait, c.Queues[1].OnMaxWait, c.Queues[1].OverflowTo = time.Minute, OnMaxWaitOverflow, "billing"
+		}, `queue "support": overflow loops: support → billing → support`},
+		{"agent lost role", func(c *Config) { c.Users[0].Roles = []Role{RoleSupervisor} }, `team "sales": agent "alice" does not have the agent role
+queue "billing": agent "alice" does not have the agent role`},
+		{"user without password", func(c *Config) { c.Users[14].Password = "" }, `user "admin": needs a password or password_hash`},
+		{"control character in display", func(c *Config) { c.Users[0].Display = "Alice\x1b[31m" }, `user "alice": display must be at most 128 printable characters`},
+		{"assist ring time", func(c *Config) { c.AssistRingTime = -time.Second }, `assist_ring_time must be positive`},
+		{"no reasons", func(c *Config) { c.NotReadyReasons = nil }, `not_ready_reasons must list at least one reason`},
+		{"empty listen", func(c *Config) { c.Listen.SIP = "" }, `listen.sip must be host:port`},
+		{"duplicate DID by normalisation", func(c *Config) {
+			c.DIDs = append(c.DIDs, DID{Number: "(+1) 555-0100", Queue: "support"})
+		}, `DID "(+1) 555-0100" is defined twice (as "+15550100" before)`},
+		{"trunk outbound", func(c *Config) { c.Trunks[0].Outbound = "sip:127.0.0.1:5080" }, ""},
+		{"trunk outbound with user", func(c *Config) { c.Trunks[0].Outbound = "sips:earshot@[::1]:5081;transport=tls" }, ""},
+		{"trunk outbound bad", func(c *Config) { c.Trunks[0].Outbound = "sip:" }, `trunk "demo": outbound "sip:": missing host`},
+		{"trunk outbound v6 unbracketed", func(c *Config) { c.Trunks[0].Outbound = "sip:2001:db8::1" }, `trunk "demo": outbound "sip:2001:db8::1": IPv6 addresses go in brackets`},
+		{"dial plan", func(c *Config) { c.DialPlan.Deny = append(c.DialPlan.Deny, "+1900*") }, `dial_plan deny[2] "+1900*": character '*' is not allowed in a number pattern`},
+		{"hash ok", func(c *Config) {
+			c.Users[0].Password, c.Users[0].PasswordHash = "", "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Demo()
+			tt.change(c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Validate = %v\nwant %s", err, tt.want)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.File != "" || e.Line != 0 {
+				t.Errorf("error %+v should have no file or line", e)
+			}
+		})
+	}
+}
+
+func TestLookups(t *testing.T) {
+	c := &Config{
+		Users: []User{{Name: "a", Roles: []Role{RoleAgent}}, {Name: "s", Roles: []Role{RoleSupervisor, RoleAgent}}},
+		Teams: []Team{
+			{Name: "t1", Agents: []string{"a", "b", "c"}, Supervisors: []string{"s"}},
+			{Name: "t2", Agents: []string{"c", "d", "s"}, Supervisors: []string{"s", "x"}},
+		},
+		Queues: []Queue{
+			{Name: "q", Agents: []string{"d", "a"}, Teams: []string{"t1", "t2", "t1"}},
+			{Name: "empty"},
+		},
+		DIDs: []DID{{Number: "+1 (555) 010-0100", Queue: "q"}, {Number: "sales-line", Queue: "empty"}},
+	}
+	if got, want := c.QueueAgents("q"), []string{"d", "a", "b", "c", "s"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("QueueAgents(q) = %v, want %v", got, want)
+	}
+	if got := c.QueueAgents("empty"); len(got) != 0 {
+		t.Errorf("QueueAgents(empty) = %v", got)
+	}
+	if got := c.QueueAgents("nope"); got != nil {
+		t.Errorf("QueueAgents(nope) = %v", got)
+	}
+	if got, want := c.TeamsOfAgent("c"), []string{"t1", "t2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TeamsOfAgent(c) = %v", got)
+	}
+	if got := c.TeamsOfAgent("zz"); got != nil {
+		t.Errorf("TeamsOfAgent(zz) = %v", got)
+	}
+	if got, want := c.TeamsOfSupervisor("s"), []string{"t1", "t2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TeamsOfSupervisor(s) = %v", got)
+	}
+	if u, ok := c.User("s"); !ok || !u.Has(RoleSupervisor) {
+		t.Errorf("User(s) = %+v, %v", u, ok)
+	}
+	if _, ok := c.User("nobody"); ok {
+		t.Error("User(nobody) found")
+	}
+	if q, ok := c.Queue("q"); !ok || q.Name != "q" {
+		t.Errorf("Queue(q) = %+v, %v", q, ok)
+	}
+	for _, tt := range []struct {
+		number, queue string
+	}{
+		{"+15550100100", "q"}, {"+1 555 010 0100", "q"}, {"+1-(555)-010-0100", "q"},
+		{"sales-line", "empty"}, {"salesline", "empty"},
+		{"15550100100", ""}, {"", ""}, {"  ", ""},
+	} {
+		d, ok := c.QueueForDID(tt.number)
+		if ok != (tt.queue != "") || d.Queue != tt.queue {
+			t.Errorf("QueueForDID(%q) = %+v, %v; want %q", tt.number, d, ok, tt.queue)
+		}
+	}
+}
+
+// TestCloneIsDeep mutates every slice element of a clone, found by
+// reflection so a field added later is covered, and checks the original
+// did not change.
+func TestCloneIsDeep(t *testing.T) {
+	orig := Demo()
+	orig.DialPlan.Deny = append(orig.DialPlan.Deny, "+44.")
+	orig.Queues[0].Agents = []string{"alice"}
+	orig.Trunks[0].Outbound = "sip:127.0.0.1:5080"
+	want := Demo()
+	want.DialPlan.Deny = append(want.DialPlan.Deny, "+44.")
+	want.Queues[0].Agents = []string{"alice"}
+	want.Trunks[0].Outbound = "sip:127.0.0.1:5080"
+
+	c := orig.Clone()
+	if !reflect.DeepEqual(c, orig) {
+		t.Fatal("clone differs from the original")
+	}
+	n := scribble(reflect.ValueOf(c).Elem())
+	if n < 50 {
+		t.Fatalf("only %d values changed: is the demo too small?", n)
+	}
+	if !reflect.DeepEqual(orig, want) {
+		t.Error("changing the clone changed the original")
+	}
+	if (*Config)(nil).Clone() != nil {
+		t.Error("nil.Clone() != nil")
+	}
+}
+
+// scribble changes every string, bool, int and slice element reachable
+// from v, and counts them.
+func scribble(v reflect.Value) int {
+	switch v.Kind() {
+	case reflect.Struct:
+		n := 0
+		for i := 0; i < v.NumField(); i++ {
+			n += scribble(v.Field(i))
+		}
+		return n
+	case reflect.Slice:
+		n := 0
+		for i := 0; i < v.Len(); i++ {
+			n += scribble(v.Index(i))
+		}
+		return n
+	case reflect.String:
+		v.SetString(v.String() + "~")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int64:
+		v.SetInt(v.Int() + 1)
+	default:
+		panic("scribble: " + v.Kind().String())
+	}
+	return 1
+}
+
+func TestErrorFormats(t *testing.T) {
+	tests := []struct {
+		e    Error
+		want string
+	}{
+		{Error{File: "a.yaml", Line: 3, Msg: "m"}, "a.yaml:3: m"},
+		{Error{File: "a.yaml", Msg: "m"}, "a.yaml: m"},
+		{Error{Line: 3, Msg: "m"}, "line 3: m"},
+		{Error{Msg: "m"}, "m"},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Error(); got != tt.want {
+			t.Errorf("%+v.Error() = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+	errs := Errors{{Msg: "a"}, {Msg: "b"}}
+	if errs.Error() != "a\nb" || len(errs.Unwrap()) != 2 {
+		t.Errorf("Errors = %q", errs.Error())
+	}
+}
+
+func TestNamesRules(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		user, grp bool
+	}{
+		{"alice", true, true}, {"a.b_c-d9", true, true}, {"9lives", true, true},
+		{"Alice", false, true}, {"after hours", false, true}, {"", false, false},
+		{".hidden", false, false}, {"-x", false, false}, {"..", false, false},
+		{"a/b", false, false}, {"trailing ", false, false}, {"é", false, false},
+		{strings.Repeat("a", 64), true, true}, {strings.Repeat("a", 65), false, false},
+	} {
+		if got := userNameOK(tt.name); got != tt.user {
+			t.Errorf("userNameOK(%q) = %v", tt.name, got)
+		}
+		if got := groupNameOK(tt.name); got != tt.grp {
+			t.Errorf("groupNameOK(%q) = %v", tt.name, got)
+		}
+	}
+}
