@@ -128,11 +128,13 @@ func (e *Engine) Config() *config.Config {
 	return e.cfg
 }
 
-// Reconfigure puts a new, valid configuration in force at once. Agents keep
-// their state; calls keep their place; new members of a queue may get calls.
-func (e *Engine) Reconfigure(cfg *config.Config) error {
+// Reconfigure puts a new, valid configuration in force at once and records
+// who changed what. Agents keep their state; calls keep their place; new
+// members of a queue may get calls at once.
+func (e *Engine) Reconfigure(cfg *config.Config, actor, what string) error {
 	return e.do(func() error {
 		e.install(cfg)
+		e.emit(events.Event{Kind: events.ConfigChanged, Actor: actor, Detail: what})
 		for _, a := range e.agents {
 			if a.state == Available {
 				e.dispatchAgent(a)

@@ -1,0 +1,169 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/clock"
+	"github.com/earshot/earshot/internal/config"
+	"github.com/earshot/earshot/internal/events"
+	"github.com/earshot/earshot/internal/store"
+	"github.com/earshot/earshot/internal/web"
+)
+
+// Options say how to run.
+type Options struct {
+	Config *config.Config // from the file, or the demo's
+	Demo   bool           // print the demo's logins and URLs
+	Logger *slog.Logger
+	Out    io.Writer // where the start-up banner goes
+}
+
+// App is a running earshot.
+type App struct {
+	opts   Options
+	log    *slog.Logger
+	store  store.Store
+	engine *acd.Engine
+	bus    *events.Bus
+	web    *web.Server
+	http   *http.Server
+	ln     net.Listener
+	done   chan error
+}
+
+// Start opens the store, restores history, and starts every edge. It
+// returns once earshot is listening.
+func Start(ctx context.Context, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	file := opts.Config
+	if file.DataDir != "" {
+		if err := os.MkdirAll(file.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, DatabaseDSN(file))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a := &App{opts: opts, log: opts.Logger, store: st, bus: events.NewBus(), done: make(chan error, 1)}
+	if err := a.start(ctx, file); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) start(ctx context.Context, file *config.Config) error {
+	cfg, err := Bootstrap(ctx, a.store, file)
+	if err != nil {
+		return err
+	}
+	clk := clock.Real{}
+	now := clk.Now()
+	recent, err := a.store.Events(ctx, store.Filter{Since: now.Add(-7 * 24 * time.Hour)})
+	if err != nil {
+		return fmt.Errorf("read history: %w", err)
+	}
+	var today []events.Event
+	for _, e := range recent {
+		if !e.At.Before(startOfDay(now)) {
+			today = append(today, e)
+		}
+	}
+	daily := newDailyStats(clk, today)
+	a.engine = acd.New(cfg, clk, &journal{store: a.store, book: daily, bus: a.bus})
+	if err := a.engine.Recover(recent); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	a.web = web.New(web.Options{
+		Engine:   a.engine,
+		Sessions: sessions{a.store},
+		Stats:    daily,
+		History:  history{a.store},
+		Admin:    &reconfigurer{st: a.store, eng: a.engine},
+		Bus:      a.bus,
+		Logger:   a.log,
+	})
+	a.ln, err = net.Listen("tcp", cfg.Listen.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	a.http = &http.Server{Handler: a.web.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		err := a.http.Serve(a.ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.done <- err
+	}()
+	a.web.SetReady(true)
+	a.banner(cfg)
+	return nil
+}
+
+// HTTPAddr is where the pages and API answer.
+func (a *App) HTTPAddr() string { return a.ln.Addr().String() }
+
+// Engine is the control plane, for tests and the demo's simulator.
+func (a *App) Engine() *acd.Engine { return a.engine }
+
+// Wait blocks until the HTTP server stops by itself or ctx ends, then shuts
+// down gracefully.
+func (a *App) Wait(ctx context.Context) error {
+	var err error
+	select {
+	case err = <-a.done:
+	case <-ctx.Done():
+	}
+	return errors.Join(err, a.Close())
+}
+
+// Close stops taking new work, lets requests finish (up to 10 s), and
+// closes the store.
+func (a *App) Close() error {
+	a.web.SetReady(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.web.Shutdown(ctx)
+	err := a.http.Shutdown(ctx)
+	return errors.Join(err, a.store.Close())
+}
+
+// Run starts earshot and runs it until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	a, err := Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return a.Wait(ctx)
+}
+
+func (a *App) banner(cfg *config.Config) {
+	url := "http://" + a.HTTPAddr()
+	fmt.Fprintf(a.opts.Out, "earshot is running at %s\n", url)
+	if !a.opts.Demo {
+		return
+	}
+	fmt.Fprintf(a.opts.Out, "  data folder: %s (delete it to start afresh)\n", cfg.DataDir)
+	fmt.Fprintf(a.opts.Out, "  API: %s/api/v1/openapi.json   health: %s/healthz\n", url, url)
+	fmt.Fprintln(a.opts.Out, "  demo logins (password \"demo\"):")
+	for _, u := range cfg.Users {
+		fmt.Fprintf(a.opts.Out, "    %-10s %-22s %v\n", u.Name, u.Display, u.Roles)
+	}
+	fmt.Fprintln(a.opts.Out, "  To reach the demo from another machine, run it with --http 0.0.0.0:8080;")
+	fmt.Fprintln(a.opts.Out, "  browsers give a page the microphone only over HTTPS or on localhost.")
+}
