@@ -42,25 +42,14 @@ type history struct{ st store.Store }
 const historyWindow = 31 * 24 * time.Hour
 
 func (h history) Events(ctx context.Context, f web.HistoryFilter) ([]events.Event, error) {
-	q := store.Filter{Agent: f.Agent, Call: f.Call, Since: f.Since, Until: f.Until}
+	q := store.Filter{Agent: f.Agent, Call: f.Call, Since: f.Since, Until: f.Until, Limit: f.Limit, Newest: true}
 	if f.Kind != "" {
 		q.Kinds = []events.Kind{f.Kind}
 	}
 	if q.Since.IsZero() && f.Call == "" {
 		q.Since = time.Now().Add(-historyWindow)
 	}
-	evs, err := h.st.Events(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	// newest first, at most Limit
-	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
-		evs[i], evs[j] = evs[j], evs[i]
-	}
-	if f.Limit > 0 && len(evs) > f.Limit {
-		evs = evs[:f.Limit]
-	}
-	return evs, nil
+	return h.st.Events(ctx, q)
 }
 
 // reconfigurer validates, stores and applies an admin's change.

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/auth"
+	"github.com/earshot/earshot/internal/config"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "earshot_session"
+
+// authenticate finds the request's session and its user.
+func (s *Server) authenticate(r *http.Request) (*caller, error) {
+	ck, err := r.Cookie(CookieName)
+	if err != nil || ck.Value == "" {
+		return nil, errorf(http.StatusUnauthorized, "not logged in")
+	}
+	id := auth.TokenID(ck.Value)
+	sess, err := s.sessions.Session(r.Context(), id)
+	if errors.Is(err, ErrNoSession) {
+		return nil, errorf(http.StatusUnauthorized, "session expired or unknown; log in again")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up session: %w", err)
+	}
+	if !s.now().Before(sess.Expires) {
+		if err := s.sessions.DeleteSession(r.Context(), id); err != nil && !errors.Is(err, ErrNoSession) {
+			s.log.Warn("delete expired session", "error", err)
+		}
+		return nil, errorf(http.StatusUnauthorized, "session expired; log in again")
+	}
+	cfg := s.eng.Config()
+	u, ok := cfg.User(sess.User)
+	if !ok {
+		return nil, errorf(http.StatusUnauthorized, "user %q no longer exists", sess.User)
+	}
+	return &caller{sess: sess, user: u, view: newViewer(cfg, u)}, nil
+}
+
+type loginRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	User    string        `json:"user"`
+	Display string        `json:"display"`
+	Roles   []config.Role `json:"roles"`
+	CSRF    string        `json:"csrf"`
+}
+
+// login checks a password and opens a session. Unknown users and wrong
+// passwords get the same answer after the same work; failures count against
+// both the user name and the source address.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	var in loginRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.User == "" || in.Password == "" {
+		return errorf(http.StatusBadRequest, "user and password are required")
+	}
+	ipKey := "ip:" + s.opts.ClientIP(r)
+	userKey := "user:" + strings.ToLower(in.User)
+	if wait := max(s.ipLimit.RetryAfter(ipKey), s.userLimit.RetryAfter(userKey)); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		return errorf(http.StatusTooManyRequests, "too many failed logins; try again in %d seconds", secs)
+	}
+	u, known := s.eng.Config().User(in.User)
+	if !s.checkPassword(r, u.PasswordHash, in.Password) || !known {
+		s.ipLimit.Fail(ipKey)
+		s.userLimit.Fail(userKey)
+		return errorf(http.StatusUnauthorized, "wrong user name or password")
+	}
+	s.userLimit.Reset(userKey)
+
+	if old, err := r.Cookie(CookieName); err == nil && old.Value != "" {
+		if err := s.sessions.DeleteSession(r.Context(), auth.TokenID(old.Value)); err != nil && !errors.Is(err, ErrNoSession) {
+			s.log.Warn("delete previous session", "error", err)
+		}
+	}
+	token, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	csrf, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	sess := Session{ID: auth.TokenID(token), User: u.Name, CSRF: csrf, Created: now, Expires: now.Add(s.opts.SessionTTL)}
+	if err := s.sessions.CreateSession(r.Context(), sess); err != nil {
+		return fmt.Errorf("create session for %s: %w", u.Name, err)
+	}
+	http.SetCookie(w, s.cookie(r, token, sess.Expires))
+	infoOf(r).user = u.Name
+	writeJSON(w, http.StatusOK, loginResponse{User: u.Name, Display: u.Display, Roles: nonNil(u.Roles), CSRF: csrf})
+	return nil
+}
+
+// checkPassword verifies pw against hash, or against a dummy hash when
+// there is none, so unknown users cost the same time. Hashing is bounded to
+// a few at a time: a login storm waits rather than exhausting memory.
+func (s *Server) checkPassword(r *http.Request, hash, pw string) bool {
+	select {
+	case s.hashSem <- struct{}{}:
+		defer func() { <-s.hashSem }()
+	case <-r.Context().Done():
+		return false
+	}
+	if hash == "" {
+		s.dummyOnce.Do(func() { s.dummyHash, _ = auth.Hash("not a password: unknown user") })
+		auth.Verify(s.dummyHash, pw)
+		return false
+	}
+	return auth.Verify(hash, pw)
+}
+
+func (s *Server) cookie(r *http.Request, token string, expires time.Time) *http.Cookie {
+	return &http.Cookie{
+		Name:     CookieName,
+		Value:    token,
+		Path:     "/",
+		Expires:  expires,
+		MaxAge:   int(expires.Sub(s.now()).Seconds()),
+		HttpOnly: true,
+		Secure:   r.TLS != nil || s.opts.SecureCookies,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// logout ends the session and its WebSockets.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if err := s.sessions.DeleteSession(r.Context(), c.sess.ID); err != nil && !errors.Is(err, ErrNoSession) {
+		return fmt.Errorf("delete session of %s: %w", c.user.Name, err)
+	}
+	s.hub.closeSession(c.sess.ID, "logged out")
+	ck := s.cookie(r, "", time.Unix(0, 0))
+	ck.MaxAge = -1
+	http.SetCookie(w, ck)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type meResponse struct {
+	User       string        `json:"user"`
+	Display    string        `json:"display"`
+	Roles      []config.Role `json:"roles"`
+	Teams      []string      `json:"teams"`
+	Supervises []string      `json:"supervises"`
+	ListenIn   bool          `json:"listen_in"`
+	CSRF       string        `json:"csrf"`
+	Agent      *AgentRow     `json:"agent,omitempty"`
+}
+
+// me says who is logged in, what they may do, and for agents their row.
+func (s *Server) me(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	out := meResponse{
+		User:       c.user.Name,
+		Display:    c.user.Display,
+		Roles:      nonNil(c.user.Roles),
+		Teams:      nonNil(c.view.teams),
+		Supervises: nonNil(c.view.supTeams),
+		ListenIn:   c.user.ListenIn,
+		CSRF:       c.sess.CSRF,
+	}
+	if c.view.agent {
+		row, err := s.agentRow(c.user.Name)
+		switch {
+		case err == nil:
+			out.Agent = &row
+		case !errors.Is(err, acd.ErrUnknownAgent):
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/auth"
+)
+
+func TestLoginLogout(t *testing.T) {
+	e := newEnv(t)
+	c := e.anon()
+	res := c.call("POST", "/api/v1/login", map[string]string{"user": "alice", "password": "password-1"})
+	expect(t, "login", res, 200)
+	m := res.json()
+	if m["user"] != "alice" || m["display"] != "User alice" || m["csrf"] == "" {
+		t.Fatalf("login answer %s", res.body)
+	}
+	ck := cookieOf(t, res)
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
+		t.Fatalf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure on plain HTTP", ck)
+	}
+	c.csrf = m["csrf"].(string)
+
+	me := c.call("GET", "/api/v1/me", nil)
+	expect(t, "me", me, 200)
+	mj := me.json()
+	if mj["user"] != "alice" || mj["csrf"] != c.csrf || mj["agent"].(map[string]any)["state"] != "available" {
+		t.Fatalf("me: %s", me.body)
+	}
+	if teams := mj["teams"].([]any); len(teams) != 1 || teams[0] != "A" {
+		t.Fatalf("me teams: %v", teams)
+	}
+
+	expect(t, "logout", c.call("POST", "/api/v1/logout", nil), 204)
+	if n := e.sess.count(); n != 0 {
+		t.Fatalf("%d sessions after logout", n)
+	}
+	expect(t, "me after logout", c.call("GET", "/api/v1/me", nil), 401)
+}
+
+func TestSecureCookie(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SecureCookies = true })
+	res := e.anon().call("POST", "/api/v1/login", map[string]string{"user": "alice", "password": "password-1"})
+	if ck := cookieOf(t, res); !ck.Secure {
+		t.Fatal("cookie not Secure with SecureCookies")
+	}
+}
+
+func cookieOf(t *testing.T, r result) *http.Cookie {
+	t.Helper()
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if ck.Name == CookieName {
+			return ck
+		}
+	}
+	t.Fatalf("no %s cookie in %v", CookieName, r.header)
+	return nil
+}
+
+func TestWrongPassword(t *testing.T) {
+	e := newEnv(t)
+	wrong := e.anon().call("POST", "/api/v1/login", map[string]string{"user": "alice", "password": "nope-nope"})
+	unknown := e.anon().call("POST", "/api/v1/login", map[string]string{"user": "mallory", "password": "nope-nope"})
+	expect(t, "wrong password", wrong, 401)
+	expect(t, "unknown user", unknown, 401)
+	if wrong.errMsg() != unknown.errMsg() {
+		t.Fatalf("answers differ: %q vs %q", wrong.errMsg(), unknown.errMsg())
+	}
+	if e.sess.count() != 0 {
+		t.Fatal("a failed login created a session")
+	}
+	expect(t, "missing fields", e.anon().call("POST", "/api/v1/login", map[string]string{"user": "alice"}), 400)
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.UserLimiter = auth.NewLimiter(3, 5*time.Minute, o.Clock)
+		o.IPLimiter = auth.NewLimiter(5, 5*time.Minute, o.Clock)
+	})
+	try := func(user, pw string) result {
+		return e.anon().call("POST", "/api/v1/login", map[string]string{"user": user, "password": pw})
+	}
+	for i := range 3 {
+		expect(t, "wrong alice", try("alice", "wrong-"+string(rune('a'+i))), 401)
+	}
+	r := try("alice", "password-1")
+	expect(t, "alice over her limit, right password", r, 429)
+	if ra := r.header.Get("Retry-After"); ra != "300" {
+		t.Fatalf("Retry-After %q, want 300", ra)
+	}
+	expect(t, "carol from the same address", try("carol", "password-1"), 200)
+	for range 2 {
+		expect(t, "wrong bob", try("bob", "wrong-pass"), 401)
+	}
+	expect(t, "carol once the address is over its limit", try("carol", "password-1"), 429)
+	expect(t, "unknown user too", try("zed", "password-1"), 429)
+
+	e.clk.Advance(5 * time.Minute)
+	expect(t, "alice after the window", try("alice", "password-1"), 200)
+}
+
+func TestCSRF(t *testing.T) {
+	e := newEnv(t)
+	c := e.login("alice")
+	body := map[string]string{"state": "not_ready", "reason": "Lunch"}
+	for _, tc := range []struct {
+		name    string
+		headers []string
+	}{
+		{"missing token", []string{"X-CSRF-Token", ""}},
+		{"wrong token", []string{"X-CSRF-Token", "not-the-token"}},
+		{"cross-site fetch", []string{"Sec-Fetch-Site", "cross-site"}},
+		{"foreign origin", []string{"Origin", "http://evil.example"}},
+	} {
+		expect(t, tc.name, c.call("PUT", "/api/v1/me/state", body, tc.headers...), 403)
+		if st := e.eng.state("alice").State; st != acd.Available {
+			t.Fatalf("%s: state changed to %s", tc.name, st)
+		}
+	}
+	expect(t, "same-origin", c.call("PUT", "/api/v1/me/state", body, "Sec-Fetch-Site", "same-origin", "Origin", e.ts.URL), 200)
+	if st := e.eng.state("alice").State; st != acd.NotReady {
+		t.Fatalf("state %s after a good request", st)
+	}
+	// Logging in from another site is refused too (login CSRF).
+	expect(t, "cross-site login", e.anon().call("POST", "/api/v1/login",
+		map[string]string{"user": "alice", "password": "password-1"}, "Sec-Fetch-Site", "cross-site"), 403)
+}
+
+func TestSessionExpiry(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SessionTTL = time.Hour })
+	c := e.login("alice")
+	e.clk.Advance(time.Hour)
+	res := c.call("GET", "/api/v1/me", nil)
+	expect(t, "expired", res, 401)
+	if !strings.Contains(res.errMsg(), "expired") {
+		t.Fatalf("message %q does not say the session expired", res.errMsg())
+	}
+	if e.sess.count() != 0 {
+		t.Fatal("expired session kept")
+	}
+}
