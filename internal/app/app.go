@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/callflow"
 	"github.com/earshot/earshot/internal/clock"
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/events"
+	"github.com/earshot/earshot/internal/media"
+	"github.com/earshot/earshot/internal/sip"
 	"github.com/earshot/earshot/internal/store"
 	"github.com/earshot/earshot/internal/web"
 )
@@ -25,6 +28,10 @@ type Options struct {
 	Demo   bool           // print the demo's logins and URLs
 	Logger *slog.Logger
 	Out    io.Writer // where the start-up banner goes
+	// RTPPortMin and RTPPortMax bound the media ports (default 16384–32767).
+	RTPPortMin, RTPPortMax int
+	// OnDTMF, if set, sees every digit customers send (tests).
+	OnDTMF func(callID string, digit rune)
 }
 
 // App is a running earshot.
@@ -38,6 +45,13 @@ type App struct {
 	http   *http.Server
 	ln     net.Listener
 	done   chan error
+
+	media    *media.Engine
+	flow     *callflow.Flow
+	sip      *sip.Server
+	stopSIP  context.CancelFunc
+	stopFlow context.CancelFunc
+	sipDone  chan error
 }
 
 // Start opens the store, restores history, and starts every edge. It
@@ -61,7 +75,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	}
 	a := &App{opts: opts, log: opts.Logger, store: st, bus: events.NewBus(), done: make(chan error, 1)}
 	if err := a.start(ctx, file); err != nil {
-		st.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -88,6 +102,9 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	a.engine = acd.New(cfg, clk, &journal{store: a.store, book: daily, bus: a.bus})
 	if err := a.engine.Recover(recent); err != nil {
 		return fmt.Errorf("recover: %w", err)
+	}
+	if err := a.startTelephony(ctx, cfg); err != nil {
+		return err
 	}
 	a.web = web.New(web.Options{
 		Engine:   a.engine,
@@ -132,15 +149,35 @@ func (a *App) Wait(ctx context.Context) error {
 	return errors.Join(err, a.Close())
 }
 
-// Close stops taking new work, lets requests finish (up to 10 s), and
-// closes the store.
+// Close stops taking new calls (SIP answers 503), lets live calls and
+// requests finish (up to the SIP edge's grace and 10 s), and closes the
+// store.
 func (a *App) Close() error {
-	a.web.SetReady(false)
+	if a.web != nil {
+		a.web.SetReady(false)
+	}
+	var errs []error
+	if a.sip != nil {
+		a.sip.Drain()
+		a.stopSIP()
+		errs = append(errs, <-a.sipDone)
+	}
+	if a.media != nil {
+		errs = append(errs, a.media.Close())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	a.web.Shutdown(ctx)
-	err := a.http.Shutdown(ctx)
-	return errors.Join(err, a.store.Close())
+	if a.web != nil {
+		errs = append(errs, a.web.Shutdown(ctx))
+	}
+	if a.http != nil {
+		errs = append(errs, a.http.Shutdown(ctx))
+	}
+	if a.stopFlow != nil {
+		a.stopFlow()
+	}
+	errs = append(errs, a.store.Close())
+	return errors.Join(errs...)
 }
 
 // Run starts earshot and runs it until ctx ends.
@@ -155,6 +192,7 @@ func Run(ctx context.Context, opts Options) error {
 func (a *App) banner(cfg *config.Config) {
 	url := "http://" + a.HTTPAddr()
 	fmt.Fprintf(a.opts.Out, "earshot is running at %s\n", url)
+	fmt.Fprintf(a.opts.Out, "  SIP: %s (UDP and TCP)\n", a.SIPAddr("udp"))
 	if !a.opts.Demo {
 		return
 	}

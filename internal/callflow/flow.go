@@ -1,0 +1,271 @@
+// Package callflow carries the control plane's decisions out into the
+// world: a customer's SIP call becomes a media room and an ACD call; an
+// offer rings the agent's endpoint (web softphone or SIP phone); an answer
+// joins the agent's leg to the room; the end of a call releases everyone.
+// Who hears whom is always the assist package's hearing matrix. It holds no
+// routing rules: those are the ACD's.
+package callflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/assist"
+	"github.com/earshot/earshot/internal/config"
+	"github.com/earshot/earshot/internal/events"
+	"github.com/earshot/earshot/internal/media"
+	"github.com/earshot/earshot/internal/sip"
+)
+
+// Engine is the control plane as the call flow drives it.
+type Engine interface {
+	Arrive(in acd.Inbound) (string, error)
+	Answer(callID, agent string) error
+	Reject(callID, agent string) error
+	RingFailed(callID, agent, why string) error
+	Hangup(callID, by string) error
+	Config() *config.Config
+}
+
+// Dialer places outbound SIP calls (to agents' registered phones).
+type Dialer interface {
+	Dial(ctx context.Context, req sip.DialRequest) (*sip.Call, error)
+}
+
+// Browsers are the web softphones. Ring blocks until the page answers
+// (returning its leg), rejects (an error wrapping ErrRejected), goes away,
+// or ctx ends.
+type Browsers interface {
+	Online(user string) bool
+	Ring(ctx context.Context, user, callID, caller, queue string) (*media.Leg, error)
+	Ended(user, callID, reason string)
+}
+
+// ErrRejected is what a Browsers implementation wraps when the person
+// declined the call.
+var ErrRejected = errors.New("call declined")
+
+// Config is what New needs.
+type Config struct {
+	Engine   Engine
+	Bus      *events.Bus
+	Media    *media.Engine
+	Dialer   Dialer
+	Browsers Browsers // optional
+	DataDir  string   // recordings go under DataDir/recordings
+	Logger   *slog.Logger
+	// OnDTMF, if set, sees every digit a customer sends. Digits are not
+	// stored: callers key in card numbers.
+	OnDTMF func(callID string, digit rune)
+}
+
+// Flow is the running call flow.
+type Flow struct {
+	cfg Config
+	log *slog.Logger
+	sub *events.Sub
+
+	mu    sync.Mutex // guards calls and music
+	calls map[string]*liveCall
+	music map[string]media.Source // per queue
+}
+
+// liveCall is one customer call and everyone on it.
+type liveCall struct {
+	id       string
+	customer *sip.Call
+	leg      *media.Leg
+	room     *media.Room
+	queue    string
+	caller   string
+	rings    map[string]context.CancelFunc // agent → stop ringing
+	parties  map[string]*party             // by name; the customer is not here
+	rec      *media.Recording
+}
+
+// party is someone other than the customer with a leg in the call.
+type party struct {
+	name     string
+	role     assist.Role
+	mode     assist.Mode
+	leg      *media.Leg
+	release  func(reason string) // hang up their endpoint
+	released bool
+}
+
+// SetDialer gives the flow the SIP edge, which is built after the flow
+// (the edge hands the flow its inbound calls).
+func (f *Flow) SetDialer(d Dialer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cfg.Dialer = d
+}
+
+func (f *Flow) dialer() Dialer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cfg.Dialer
+}
+
+// New starts the flow. It listens to the control plane's events until ctx
+// ends.
+func New(ctx context.Context, cfg Config) *Flow {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	f := &Flow{cfg: cfg, log: cfg.Logger, calls: map[string]*liveCall{}, music: map[string]media.Source{}}
+	f.sub = cfg.Bus.Subscribe(16384)
+	go f.loop(ctx)
+	return f
+}
+
+func (f *Flow) loop(ctx context.Context) {
+	defer f.sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-f.sub.C:
+			if !ok {
+				f.log.Error("call flow fell behind the event stream; calls may be left ringing")
+				return
+			}
+			f.handle(ctx, e)
+		}
+	}
+}
+
+func (f *Flow) handle(ctx context.Context, e events.Event) {
+	switch e.Kind {
+	case events.CallOffered:
+		f.ring(ctx, e.Call, e.Agent)
+	case events.CallUnoffered:
+		f.stopRinging(e.Call, e.Agent)
+	case events.CallAnswered:
+		if e.Reason != "take_over" {
+			f.connect(e.Call, e.Agent)
+		}
+	case events.CallHandlerEnded:
+		f.release(e.Call, e.Agent, e.Reason)
+	case events.CallEnded:
+		f.end(e.Call, e.Reason, e.Actor)
+	}
+}
+
+// InboundCall takes a customer's call from the SIP edge: into the ACD, into
+// a room, answered, with music while it waits.
+func (f *Flow) InboundCall(c *sip.Call) error {
+	leg, ok := c.Leg().(*media.Leg)
+	if !ok {
+		return fmt.Errorf("%w: call %s has no media leg", sip.ErrUnavailable, c.ID())
+	}
+	lc := &liveCall{id: c.ID(), customer: c, leg: leg, caller: c.Caller(),
+		rings: map[string]context.CancelFunc{}, parties: map[string]*party{}}
+	lc.room = f.cfg.Media.NewRoom()
+	if err := lc.room.Add(leg); err != nil {
+		lc.room.Close()
+		return fmt.Errorf("%w: %v", sip.ErrUnavailable, err)
+	}
+	f.mu.Lock()
+	f.calls[lc.id] = lc
+	f.mu.Unlock()
+	queue, err := f.cfg.Engine.Arrive(acd.Inbound{ID: lc.id, DID: c.DID(), Caller: c.Caller()})
+	if err != nil {
+		f.forget(lc)
+		lc.room.Close()
+		if errors.Is(err, acd.ErrUnknownNumber) {
+			return fmt.Errorf("%w: %w", sip.ErrUnknownNumber, err)
+		}
+		return fmt.Errorf("%w: %w", sip.ErrUnavailable, err)
+	}
+	f.mu.Lock()
+	lc.queue = queue
+	if lc.parties != nil && len(lc.parties) == 0 {
+		leg.Play(f.musicFor(queue))
+	}
+	f.mu.Unlock()
+	if f.cfg.OnDTMF != nil {
+		leg.OnDTMF(func(d rune) { f.cfg.OnDTMF(lc.id, d) })
+	}
+	f.startRecording(lc, queue)
+	if err := c.Answer(); err != nil {
+		f.log.Warn("answer customer", "call", lc.id, "err", err)
+		_ = f.cfg.Engine.Hangup(lc.id, "customer")
+		return nil
+	}
+	go func() {
+		<-c.Done()
+		if err := f.cfg.Engine.Hangup(lc.id, "customer"); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
+			f.log.Warn("customer hang-up", "call", lc.id, "err", err)
+		}
+	}()
+	return nil
+}
+
+func (f *Flow) forget(lc *liveCall) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls[lc.id] == lc {
+		delete(f.calls, lc.id)
+	}
+}
+
+func (f *Flow) call(id string) *liveCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[id]
+}
+
+// musicFor returns the queue's music on hold: its WAV file, or a calm
+// generated tone. The caller holds f.mu.
+func (f *Flow) musicFor(queue string) media.Source {
+	if s, ok := f.music[queue]; ok {
+		return s
+	}
+	var src media.Source
+	if q, ok := f.cfg.Engine.Config().Queue(queue); ok && q.Music != "" {
+		s, err := media.NewWAVSource(q.Music, true)
+		if err != nil {
+			f.log.Warn("music on hold", "queue", queue, "err", err)
+		} else {
+			src = s
+		}
+	}
+	if src == nil {
+		// a soft two-note chime every four seconds
+		s, err := media.NewToneSource([]float64{523.25, 659.25}, 1500*time.Millisecond, 2500*time.Millisecond)
+		if err != nil {
+			return nil
+		}
+		src = s
+	}
+	f.music[queue] = src
+	return src
+}
+
+func (f *Flow) startRecording(lc *liveCall, queue string) {
+	q, ok := f.cfg.Engine.Config().Queue(queue)
+	if !ok || !q.Record || f.cfg.DataDir == "" {
+		return
+	}
+	dir := filepath.Join(f.cfg.DataDir, "recordings", time.Now().Format("2006-01-02"))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		f.log.Warn("recording folder", "err", err)
+		return
+	}
+	rec, err := lc.room.Record(filepath.Join(dir, lc.id+".wav"), lc.leg.ID())
+	if err != nil {
+		f.log.Warn("start recording", "call", lc.id, "err", err)
+		return
+	}
+	f.mu.Lock()
+	lc.rec = rec
+	f.mu.Unlock()
+}
