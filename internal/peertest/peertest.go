@@ -105,6 +105,8 @@ type BaresipOptions struct {
 	Password string
 	// Dial, if set, is dialled at start ("sip:100@127.0.0.1:5060").
 	Dial string
+	// Manual leaves incoming calls ringing: nobody answers.
+	Manual bool
 }
 
 // StartBaresip runs baresip with a tone as its microphone, recording what
@@ -137,9 +139,13 @@ module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen %s
 `, port, tone, 40000+port%100*200, 40000+port%100*200+199, b.RecDir, b.ctrl)
-	account := "<sip:" + o.Name + "@127.0.0.1:" + fmt.Sprint(port) + ">;regint=0;answermode=auto;audio_codecs=PCMU\n"
+	answer := "auto"
+	if o.Manual {
+		answer = "manual"
+	}
+	account := "<sip:" + o.Name + "@127.0.0.1:" + fmt.Sprint(port) + ">;regint=0;answermode=" + answer + ";audio_codecs=PCMU\n"
 	if o.AOR != "" {
-		account = fmt.Sprintf("<%s>;auth_pass=%s;regint=60;answermode=auto;audio_codecs=PCMU\n", o.AOR, o.Password)
+		account = fmt.Sprintf("<%s>;auth_pass=%s;regint=60;answermode=%s;audio_codecs=PCMU\n", o.AOR, o.Password, answer)
 	}
 	for name, body := range map[string]string{"config": conf, "accounts": account} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -239,4 +245,52 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Sipp runs one sipp scenario against target (host:port) and returns its
+// output, failing the test if sipp fails. extra are more sipp flags.
+func Sipp(t testing.TB, scenario, target string, extra ...string) string {
+	t.Helper()
+	out, err := SippResult(t, scenario, target, extra...)
+	if err != nil {
+		t.Fatalf("sipp %s: %v\n%s", filepath.Base(scenario), err, out)
+	}
+	return out
+}
+
+// SippResult runs one sipp scenario and returns its output and error.
+func SippResult(t testing.TB, scenario, target string, extra ...string) (string, error) {
+	t.Helper()
+	bin := Need(t, "sipp")
+	dir := t.TempDir()
+	port := freeSIPPort(t)
+	abs, err := filepath.Abs(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"-sf", abs, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
+		"-mp", fmt.Sprint(port + 4)}, extra...)
+	args = append(args, target)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		errs, _ := os.ReadFile(filepath.Join(dir, "errors.log"))
+		return string(out) + "\n" + string(errs), err
+	}
+	return string(out), nil
+}
+
+// ULawTone writes a µ-law WAV of freq for sipp's rtp_stream (which sends
+// the file's bytes as they are).
+func ULawTone(t testing.TB, dir string, freq float64) string {
+	t.Helper()
+	path := filepath.Join(dir, fmt.Sprintf("tone%.0f-ulaw.wav", freq))
+	if err := tonecheck.WriteTone(path, freq, 8000, 60, "ulaw"); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
