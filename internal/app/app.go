@@ -30,6 +30,8 @@ type Options struct {
 	Out    io.Writer // where the start-up banner goes
 	// RTPPortMin and RTPPortMax bound the media ports (default 16384–32767).
 	RTPPortMin, RTPPortMax int
+	// ShutdownWait is how long Close lets live calls finish (default 30 s).
+	ShutdownWait time.Duration
 	// OnDTMF, if set, sees every digit customers send (tests).
 	OnDTMF func(callID string, digit rune)
 }
@@ -62,6 +64,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
+	}
+	if opts.ShutdownWait == 0 {
+		opts.ShutdownWait = 30 * time.Second
 	}
 	file := opts.Config
 	if file.DataDir != "" {
@@ -159,6 +164,11 @@ func (a *App) Close() error {
 	var errs []error
 	if a.sip != nil {
 		a.sip.Drain()
+		idle, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownWait)
+		if err := a.sip.WaitIdle(idle); err != nil {
+			a.log.Warn("calls still live at shutdown: hanging them up", "calls", a.sip.ActiveCalls())
+		}
+		cancel()
 		a.stopSIP()
 		errs = append(errs, <-a.sipDone)
 	}
