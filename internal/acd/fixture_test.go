@@ -13,6 +13,7 @@ import (
 
 // recorder is a Sink that keeps what it stored and announced.
 type recorder struct {
+	discard    bool // count only: keep no events (benchmarks)
 	seq        int64
 	stored     []events.Event
 	announced  []events.Event
@@ -28,12 +29,16 @@ func (r *recorder) Store(evs []events.Event) error {
 		r.seq++
 		evs[i].Seq = r.seq
 	}
-	r.stored = append(r.stored, evs...)
+	if !r.discard {
+		r.stored = append(r.stored, evs...)
+	}
 	return nil
 }
 
 func (r *recorder) Announce(evs []events.Event) {
-	r.announced = append(r.announced, evs...)
+	if !r.discard {
+		r.announced = append(r.announced, evs...)
+	}
 	if r.onAnnounce != nil {
 		for _, e := range evs {
 			r.onAnnounce(e)

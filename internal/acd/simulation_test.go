@@ -48,7 +48,7 @@ func simulate(tb testing.TB, calls int, check bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cfg := bigConfig(200, 20, rng)
 	clk := clock.NewFake(t0)
-	rec := &recorder{}
+	rec := &recorder{discard: !check}
 	live := stats.NewBook()
 	m := newModel()
 	sc := newScope()
@@ -69,6 +69,10 @@ func simulate(tb testing.TB, calls int, check bool) {
 			_ = e.SetState(u.Name, Available, "", "")
 		}
 	}
+	all := make([]*agent, 0, len(e.agents))
+	for _, name := range agents {
+		all = append(all, e.agents[name])
+	}
 	placed := 0
 	for step := 0; placed < calls || len(e.calls) > 0; step++ {
 		switch r := rng.IntN(100); {
@@ -79,7 +83,7 @@ func simulate(tb testing.TB, calls int, check bool) {
 				tb.Fatal(err)
 			}
 		case r < 50: // a ringing agent answers, rejects or lets it ring
-			if a := pick(rng, e, Ringing); a != nil {
+			if a := pick(rng, all, Ringing); a != nil {
 				switch k := rng.IntN(20); {
 				case k < 16:
 					mustOK(tb, e.Answer(a.call.id, a.name))
@@ -90,7 +94,7 @@ func simulate(tb testing.TB, calls int, check bool) {
 				}
 			}
 		case r < 70: // a connected call ends, from either side
-			if a := pick(rng, e, OnCall); a != nil {
+			if a := pick(rng, all, OnCall); a != nil {
 				by := "customer"
 				if rng.IntN(2) == 0 {
 					by = a.name
@@ -110,19 +114,19 @@ func simulate(tb testing.TB, calls int, check bool) {
 				}
 			}
 		case r < 83: // back from Not Ready, or logging in
-			if a := pick(rng, e, NotReady, Offline); a != nil {
+			if a := pick(rng, all, NotReady, Offline); a != nil {
 				mustOK(tb, e.SetState(a.name, Available, "", ""))
 			}
 		case r < 86: // Ready before wrap-up ends
-			if a := pick(rng, e, ACW); a != nil {
+			if a := pick(rng, all, ACW); a != nil {
 				mustOK(tb, e.SetState(a.name, Available, "", ""))
 			}
 		case r < 88:
-			if a := pick(rng, e, Available); a != nil {
+			if a := pick(rng, all, Available); a != nil {
 				mustOK(tb, e.SetState(a.name, NotReady, "Break", ""))
 			}
 		case r < 89:
-			if a := pick(rng, e, Available, NotReady); a != nil {
+			if a := pick(rng, all, Available, NotReady); a != nil {
 				mustOK(tb, e.SetState(a.name, Offline, "", ""))
 			}
 		case r < 90: // help requests come and go
@@ -201,19 +205,27 @@ func mustOK(tb testing.TB, err error) {
 	}
 }
 
-// pick returns a random agent in one of the states, or nil.
-func pick(rng *rand.Rand, e *Engine, states ...State) *agent {
-	var c []*agent
-	for _, a := range e.agents {
+// pick returns a random agent of all in one of the states, or nil.
+func pick(rng *rand.Rand, all []*agent, states ...State) *agent {
+	n := 0
+	for _, a := range all {
 		if slices.Contains(states, a.state) {
-			c = append(c, a)
+			n++
 		}
 	}
-	if len(c) == 0 {
+	if n == 0 {
 		return nil
 	}
-	slices.SortFunc(c, func(x, y *agent) int { return cmpString(x.name, y.name) })
-	return c[rng.IntN(len(c))]
+	k := rng.IntN(n)
+	for _, a := range all {
+		if slices.Contains(states, a.state) {
+			if k == 0 {
+				return a
+			}
+			k--
+		}
+	}
+	return nil
 }
 
 // model is an independent reading of the event stream: what the history
