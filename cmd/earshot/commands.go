@@ -65,8 +65,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address for the web pages and API")
 	sipAddr := fs.String("sip", "127.0.0.1:5060", "address for SIP (UDP and TCP)")
 	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	rate := fs.Int("calls-per-minute", 6, "simulated customer calls a minute")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *rate < 0 {
+		return usageError{"--calls-per-minute cannot be negative"}
 	}
 	cfg := config.Demo()
 	cfg.Listen.HTTP, cfg.Listen.SIP = *httpAddr, *sipAddr
@@ -75,7 +79,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg.DataDir, cfg.Database = abs, ""
-	return app.Run(ctx, app.Options{Config: cfg, Demo: true, Logger: logger(stderr, *level), Out: stdout})
+	return app.Run(ctx, app.Options{Config: cfg, Demo: true, CallsPerMinute: *rate, Logger: logger(stderr, *level), Out: stdout})
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {

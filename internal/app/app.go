@@ -15,6 +15,7 @@ import (
 	"github.com/earshot/earshot/internal/callflow"
 	"github.com/earshot/earshot/internal/clock"
 	"github.com/earshot/earshot/internal/config"
+	"github.com/earshot/earshot/internal/demo"
 	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/sip"
@@ -30,6 +31,8 @@ type Options struct {
 	Out    io.Writer // where the start-up banner goes
 	// RTPPortMin and RTPPortMax bound the media ports (default 16384–32767).
 	RTPPortMin, RTPPortMax int
+	// CallsPerMinute is the demo's simulated call rate (default 6).
+	CallsPerMinute int
 	// ShutdownWait is how long Close lets live calls finish (default 30 s).
 	ShutdownWait time.Duration
 	// OnDTMF, if set, sees every digit customers send (tests).
@@ -53,7 +56,11 @@ type App struct {
 	sip      *sip.Server
 	stopSIP  context.CancelFunc
 	stopFlow context.CancelFunc
-	sipDone  chan error
+
+	endpoints *endpoints
+	callers   *demo.Callers
+	stopDemo  context.CancelFunc
+	sipDone   chan error
 }
 
 // Start opens the store, restores history, and starts every edge. It
@@ -64,6 +71,9 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
+	}
+	if opts.CallsPerMinute == 0 {
+		opts.CallsPerMinute = 6
 	}
 	if opts.ShutdownWait == 0 {
 		opts.ShutdownWait = 30 * time.Second
@@ -108,8 +118,14 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	if err := a.engine.Recover(recent); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
+	a.endpoints = &endpoints{}
 	if err := a.startTelephony(ctx, cfg); err != nil {
 		return err
+	}
+	if a.opts.Demo {
+		if err := a.startDemo(cfg); err != nil {
+			return err
+		}
 	}
 	a.web = web.New(web.Options{
 		Engine:   a.engine,
@@ -162,6 +178,9 @@ func (a *App) Close() error {
 		a.web.SetReady(false)
 	}
 	var errs []error
+	if a.stopDemo != nil {
+		a.stopDemo()
+	}
 	if a.sip != nil {
 		a.sip.Drain()
 		idle, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownWait)

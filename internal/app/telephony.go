@@ -91,12 +91,13 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 	flowCtx, stopFlow := context.WithCancel(context.Background())
 	a.stopFlow = stopFlow
 	a.flow = callflow.New(flowCtx, callflow.Config{
-		Engine:  a.engine,
-		Bus:     a.bus,
-		Media:   a.media,
-		DataDir: cfg.DataDir,
-		Logger:  a.log.With("component", "callflow"),
-		OnDTMF:  a.opts.OnDTMF,
+		Engine:   a.engine,
+		Bus:      a.bus,
+		Media:    a.media,
+		Browsers: a.endpoints,
+		DataDir:  cfg.DataDir,
+		Logger:   a.log.With("component", "callflow"),
+		OnDTMF:   a.opts.OnDTMF,
 	})
 	a.sip, err = sip.New(sip.Config{
 		Listen:   []string{"udp:" + cfg.Listen.SIP, "tcp:" + cfg.Listen.SIP},
