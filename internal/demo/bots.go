@@ -32,7 +32,7 @@ type Bots struct {
 	log    *slog.Logger
 	names  map[string]bool
 
-	mu      sync.Mutex // guards calls and hangUp
+	mu      sync.Mutex          // guards calls and hangUp
 	calls   map[string]*botCall // by agent
 	hangUp  func(user, callID string)
 	started bool
