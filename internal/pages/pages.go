@@ -1,0 +1,24 @@
+// Package pages holds the web pages earshot serves from its binary: the web
+// softphone at /phone, and the style sheet and API client (/shared) that
+// every page shares. They are plain ES modules and CSS with no build step;
+// nothing is fetched from outside the server.
+//
+// It holds files only. The web edge serves FS at / (web.Options.Pages).
+package pages
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed site
+var site embed.FS
+
+// FS returns the pages, rooted so that phone/index.html is /phone/.
+func FS() fs.FS {
+	sub, err := fs.Sub(site, "site")
+	if err != nil {
+		panic("pages: embedded site missing: " + err.Error())
+	}
+	return sub
+}

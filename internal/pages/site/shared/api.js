@@ -1,0 +1,175 @@
+// earshot's API client for the pages: login, JSON calls with the CSRF
+// header, and the one WebSocket with reconnect and backoff. /phone uses it
+// today; /monitor and /admin share it.
+
+/** An API answer other than 2xx, with the server's sentence. */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+let csrf = '';
+
+/**
+ * Calls the API: method, path under the site, optional JSON body. Resolves
+ * to the decoded JSON answer (null for 204); rejects with ApiError carrying
+ * the server's sentence, or a sentence of its own when the server cannot be
+ * reached.
+ */
+export async function api(method, path, body) {
+  const headers = {Accept: 'application/json'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check your network connection.');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    // not JSON: say so below
+  }
+  if (!res.ok) {
+    const msg = data && data.error ? data.error : `The server answered ${res.status}.`;
+    throw new ApiError(res.status, msg);
+  }
+  return data;
+}
+
+/** Logs in; resolves to the login answer (user, display, roles). */
+export async function login(user, password) {
+  const out = await api('POST', '/api/v1/login', {user, password});
+  csrf = out.csrf;
+  return out;
+}
+
+/** Who is logged in (401 ApiError when nobody is). */
+export async function me() {
+  const out = await api('GET', '/api/v1/me');
+  csrf = out.csrf;
+  return out;
+}
+
+/** Ends the session. */
+export async function logout() {
+  try {
+    await api('POST', '/api/v1/logout');
+  } finally {
+    csrf = '';
+  }
+}
+
+/**
+ * Opens the page's WebSocket and keeps it open: after a drop it reconnects
+ * with exponential backoff (0.5 s doubling up to 15 s, with jitter). A
+ * close by the server for policy (logged out, session expired) is final.
+ *
+ * onMessage(msg) gets every decoded message; onStatus(status, reason) gets
+ * 'connecting', 'open', 'retrying' (with the delay in ms) or 'ended' (with
+ * the server's reason). Returns {send(obj) → bool, close(), drop()};
+ * drop() closes the socket as a network failure would (for tests).
+ */
+export function connectEvents({onMessage, onStatus = () => {}}) {
+  let ws = null;
+  let stopped = false;
+  let attempt = 0;
+  let timer = 0;
+
+  function open() {
+    if (stopped) return;
+    onStatus('connecting');
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(`${scheme}//${location.host}/api/v1/events`);
+    ws.onopen = () => {
+      attempt = 0;
+      onStatus('open');
+    };
+    ws.onmessage = (e) => {
+      let msg;
+      try {
+        msg = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      onMessage(msg);
+    };
+    ws.onclose = (e) => {
+      ws = null;
+      if (stopped) return;
+      // The server closes with 1000 on logout and 1008 when the session
+      // expired or the account was removed: reconnecting cannot help.
+      if (e.code === 1000 || e.code === 1008) {
+        end(e.reason || 'Your session ended.');
+        return;
+      }
+      const delay = Math.min(15000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+      attempt++;
+      onStatus('retrying', Math.round(delay));
+      timer = setTimeout(reopen, delay);
+    };
+  }
+
+  function end(reason) {
+    stopped = true;
+    onStatus('ended', reason);
+  }
+
+  // reopen checks the session first: a WebSocket refused for a lost
+  // session looks like any other drop.
+  async function reopen() {
+    if (stopped) return;
+    try {
+      const res = await fetch('/api/v1/me', {credentials: 'same-origin'});
+      if (res.status === 401) {
+        end('Your session ended. Sign in again.');
+        return;
+      }
+    } catch {
+      // offline: try the WebSocket anyway, and back off again
+    }
+    open();
+  }
+
+  open();
+  return {
+    send(obj) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(obj));
+      return true;
+    },
+    close() {
+      stopped = true;
+      clearTimeout(timer);
+      if (ws) ws.close(1000, 'page closed');
+    },
+    drop() {
+      if (ws) ws.close(4000, 'dropped');
+    },
+  };
+}
+
+/** Formats a duration in ms as m:ss, or h:mm:ss from an hour. */
+export function clock(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Sets an element's text, creating nothing: the pages never inject HTML. */
+export function text(el, s) {
+  if (el.textContent !== s) el.textContent = s;
+}

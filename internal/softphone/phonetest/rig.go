@@ -1,0 +1,201 @@
+// Package phonetest runs the web softphone for tests: a Rig wires a real
+// control plane (acd), web edge, media engine and softphone together on
+// 127.0.0.1, routes queued calls to the web phones like the call flow
+// does, and plays customers as media legs with a tone of their own. Page is
+// a web phone written in Go with pion, for tests that need no browser.
+//
+// It is test support: production wiring lives in internal/app.
+package phonetest
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/auth"
+	"github.com/earshot/earshot/internal/clock"
+	"github.com/earshot/earshot/internal/config"
+	"github.com/earshot/earshot/internal/events"
+	"github.com/earshot/earshot/internal/media"
+	"github.com/earshot/earshot/internal/softphone"
+	"github.com/earshot/earshot/internal/web"
+)
+
+// Password is every rig user's password.
+const Password = "password-1"
+
+// Queue and DID are the rig's one queue and the number that reaches it.
+const (
+	Queue = "sales"
+	DID   = "100"
+)
+
+// Options shape a Rig. The zero value is one agent, "alice".
+type Options struct {
+	Agents     []string      // agent user names; default alice
+	Supervisor string        // a supervisor of the agents' team; default "sam"
+	Grace      time.Duration // softphone grace period; default 30 s
+	WrapUp     time.Duration // the queue's wrap-up time; default 30 s
+	RingTime   time.Duration // the queue's ring timeout; default 20 s
+	Pages      fs.FS         // static pages for the web edge, if any
+	Logger     *slog.Logger  // default: discard
+}
+
+// Rig is a running earshot slice: everything the web phone touches.
+type Rig struct {
+	URL    string // http://127.0.0.1:port
+	Config *config.Config
+	Engine *acd.Engine
+	Bus    *events.Bus
+	Media  *media.Engine
+	Web    *web.Server
+	Phones *softphone.Phones
+
+	t      testing.TB
+	mu     sync.Mutex           // guards calls
+	calls  map[string]*Customer // call ID → its customer, while routed
+	nextID int
+}
+
+// Start runs a rig until the test ends.
+func Start(t testing.TB, opts Options) *Rig {
+	t.Helper()
+	if len(opts.Agents) == 0 {
+		opts.Agents = []string{"alice"}
+	}
+	if opts.Supervisor == "" {
+		opts.Supervisor = "sam"
+	}
+	if opts.WrapUp <= 0 {
+		opts.WrapUp = 30 * time.Second
+	}
+	if opts.RingTime <= 0 {
+		opts.RingTime = 20 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg := rigConfig(t, opts)
+	bus := events.NewBus()
+	eng := acd.New(cfg, clock.Real{}, &sink{bus: bus})
+	med, err := media.NewEngine(media.Config{IP: netip.MustParseAddr("127.0.0.1"), Workers: 1, Logger: opts.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph, err := softphone.New(softphone.Config{Media: med, LoopbackOnly: true, Grace: opts.Grace, Logger: opts.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := web.New(web.Options{Engine: eng, Sessions: newSessions(), Bus: bus, Pages: opts.Pages, Logger: opts.Logger})
+	ph.Attach(ws)
+	srv := httptest.NewServer(ws.Handler())
+	r := &Rig{URL: srv.URL, Config: cfg, Engine: eng, Bus: bus, Media: med, Web: ws, Phones: ph, t: t, calls: map[string]*Customer{}}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws.Shutdown(ctx)
+		srv.Close()
+		ph.Close()
+		med.Close()
+	})
+	return r
+}
+
+func rigConfig(t testing.TB, opts Options) *config.Config {
+	// Cheap hashing parameters keep logins fast; Verify reads them from the hash.
+	hash, err := auth.HashWith(Password, auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{
+		Listen:  config.Listen{HTTP: "127.0.0.1:0", SIP: "127.0.0.1:0"},
+		DataDir: t.TempDir(),
+		Users:   []config.User{{Name: opts.Supervisor, Display: "Sam Taylor", Roles: []config.Role{config.RoleSupervisor}, PasswordHash: hash}},
+		Teams:   []config.Team{{Name: "team", Agents: opts.Agents, Supervisors: []string{opts.Supervisor}}},
+		Queues: []config.Queue{{
+			Name: Queue, Teams: []string{"team"}, Strategy: config.LongestIdle,
+			RingTimeout: opts.RingTime, WrapUp: opts.WrapUp,
+		}},
+		DIDs:            []config.DID{{Number: DID, Queue: Queue}},
+		Trunks:          []config.Trunk{{Name: "test", Sources: []string{"127.0.0.1"}}},
+		NotReadyReasons: []string{"Lunch", "Training", "Meeting"},
+		AssistRingTime:  30 * time.Second,
+	}
+	for _, a := range opts.Agents {
+		cfg.Users = append(cfg.Users, config.User{Name: a, Display: displayName(a), Roles: []config.Role{config.RoleAgent}, PasswordHash: hash})
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("rig configuration: %v", err)
+	}
+	return cfg
+}
+
+// displayName makes "alice" into "Alice Johnson"-like names for pages.
+func displayName(user string) string {
+	surnames := map[string]string{"alice": "Alice Johnson", "bob": "Bob Martinez", "carol": "Carol Nguyen"}
+	if d, ok := surnames[user]; ok {
+		return d
+	}
+	return user
+}
+
+// sink numbers the control plane's events and publishes them.
+type sink struct {
+	mu  sync.Mutex // guards seq
+	seq int64
+	bus *events.Bus
+}
+
+func (s *sink) Store(evs []events.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range evs {
+		s.seq++
+		evs[i].Seq = s.seq
+	}
+	return nil
+}
+
+func (s *sink) Announce(evs []events.Event) {
+	for _, e := range evs {
+		s.bus.Publish(e)
+	}
+}
+
+// sessions keeps web sessions in memory.
+type sessions struct {
+	mu sync.Mutex // guards m
+	m  map[string]web.Session
+}
+
+func newSessions() *sessions { return &sessions{m: map[string]web.Session{}} }
+
+func (s *sessions) CreateSession(_ context.Context, x web.Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[x.ID] = x
+	return nil
+}
+
+func (s *sessions) Session(_ context.Context, id string) (web.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.m[id]
+	if !ok {
+		return web.Session{}, web.ErrNoSession
+	}
+	return x, nil
+}
+
+func (s *sessions) DeleteSession(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, id)
+	return nil
+}
