@@ -18,6 +18,8 @@ import (
 	"github.com/earshot/earshot/internal/demo"
 	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/media"
+	"github.com/earshot/earshot/internal/pages"
+	"github.com/earshot/earshot/internal/softphone"
 	"github.com/earshot/earshot/internal/sip"
 	"github.com/earshot/earshot/internal/store"
 	"github.com/earshot/earshot/internal/web"
@@ -58,6 +60,7 @@ type App struct {
 	stopFlow context.CancelFunc
 
 	endpoints *endpoints
+	phones    *softphone.Phones
 	callers   *demo.Callers
 	stopDemo  context.CancelFunc
 	sipDone   chan error
@@ -122,6 +125,9 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	if err := a.startTelephony(ctx, cfg); err != nil {
 		return err
 	}
+	if err := a.startPhones(cfg); err != nil {
+		return err
+	}
 	if a.opts.Demo {
 		if err := a.startDemo(cfg); err != nil {
 			return err
@@ -134,8 +140,10 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 		History:  history{a.store},
 		Admin:    &reconfigurer{st: a.store, eng: a.engine},
 		Bus:      a.bus,
+		Pages:    pages.FS(),
 		Logger:   a.log,
 	})
+	a.phones.Attach(a.web)
 	a.ln, err = net.Listen("tcp", cfg.Listen.HTTP)
 	if err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
@@ -191,9 +199,6 @@ func (a *App) Close() error {
 		a.stopSIP()
 		errs = append(errs, <-a.sipDone)
 	}
-	if a.media != nil {
-		errs = append(errs, a.media.Close())
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if a.web != nil {
@@ -201,6 +206,12 @@ func (a *App) Close() error {
 	}
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))
+	}
+	if a.phones != nil {
+		errs = append(errs, a.phones.Close())
+	}
+	if a.media != nil {
+		errs = append(errs, a.media.Close())
 	}
 	if a.stopFlow != nil {
 		a.stopFlow()

@@ -160,6 +160,10 @@ type meResponse struct {
 	ListenIn   bool          `json:"listen_in"`
 	CSRF       string        `json:"csrf"`
 	Agent      *AgentRow     `json:"agent,omitempty"`
+	// NotReadyReasons are the reasons an agent may choose.
+	NotReadyReasons []string `json:"not_ready_reasons"`
+	// WrapUp is each queue's After Call Work time in seconds.
+	WrapUp map[string]float64 `json:"wrap_up"`
 }
 
 // me says who is logged in, what they may do, and for agents their row.
@@ -172,6 +176,12 @@ func (s *Server) me(w http.ResponseWriter, _ *http.Request, c *caller) error {
 		Supervises: nonNil(c.view.supTeams),
 		ListenIn:   c.user.ListenIn,
 		CSRF:       c.sess.CSRF,
+	}
+	cfg := s.eng.Config()
+	out.NotReadyReasons = nonNil(cfg.NotReadyReasons)
+	out.WrapUp = map[string]float64{}
+	for _, q := range cfg.Queues {
+		out.WrapUp[q.Name] = q.WrapUp.Seconds()
 	}
 	if c.view.agent {
 		row, err := s.agentRow(c.user.Name)
