@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/browsertest"
+	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/peertest"
+	"github.com/earshot/earshot/internal/store"
 	"github.com/earshot/earshot/internal/tonecheck"
 )
 
@@ -88,7 +91,30 @@ func TestWebSoftphoneWithBaresipCustomer(t *testing.T) {
 	uiState("ringing")
 	b.Click("#answer")
 	uiState("on_call")
-	time.Sleep(time.Second)
+
+	// The help icon and Let Listen In, clicked in the page, are stored.
+	b.Click("#help")
+	b.WaitTrue(wait, "help requested", `document.getElementById('help-text').textContent === 'Help requested'`)
+	b.Click("#help")
+	b.WaitTrue(wait, "help cancelled", `document.getElementById('help-text').textContent === 'Ask for help'`)
+	b.Click(`input[name="listen"][value="call"]`)
+	b.Click(`input[name="listen"][value="all"]`)
+	waitFor(t, wait, "the listen-in choice in the engine", func() bool {
+		v, _ := a.Engine().Agent("alice")
+		return v.ListenIn == acd.ListenAll
+	})
+	evs, err := a.store.Events(t.Context(), store.Filter{Agent: "alice", Kinds: []events.Kind{events.HelpState, events.ListenIn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, string(e.Kind)+"="+e.State)
+	}
+	want := []string{"help.state=requested", "help.state=none", "listen_in=call", "listen_in=all"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("stored history of the page's clicks: %v, want %v", got, want)
+	}
 	b.Click("#hangup")
 	uiState("acw")
 	waitFor(t, wait, "the call to end in the engine", func() bool { return len(a.Engine().Calls()) == 0 })
