@@ -25,6 +25,7 @@ const usage = `earshot — a contact-centre server
 Usage:
   earshot demo [flags]                 start everything on this machine with sample teams and calls
   earshot serve --config FILE          start for production
+  earshot simulate --target sip:H:P    place simulated customer calls into an earshot on this machine
   earshot check-config FILE            validate a configuration file and exit
   earshot user add NAME --roles R,R    add a user (password read from standard input)
   earshot user passwd NAME             set a user's password (read from standard input)
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDemo(ctx, rest, stdout, stderr)
 	case "serve":
 		return cmdServe(ctx, rest, stdout, stderr)
+	case "simulate":
+		return cmdSimulate(ctx, rest, stdout, stderr)
 	case "check-config":
 		return cmdCheckConfig(rest, stdout, stderr)
 	case "user":

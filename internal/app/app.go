@@ -33,7 +33,7 @@ type Options struct {
 	Out    io.Writer // where the start-up banner goes
 	// RTPPortMin and RTPPortMax bound the media ports (default 16384–32767).
 	RTPPortMin, RTPPortMax int
-	// CallsPerMinute is the demo's simulated call rate (default 6).
+	// CallsPerMinute is the demo's simulated call rate (0: none).
 	CallsPerMinute int
 	// ShutdownWait is how long Close lets live calls finish (default 30 s).
 	ShutdownWait time.Duration
@@ -74,9 +74,6 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	}
 	if opts.Out == nil {
 		opts.Out = io.Discard
-	}
-	if opts.CallsPerMinute == 0 {
-		opts.CallsPerMinute = 6
 	}
 	if opts.ShutdownWait == 0 {
 		opts.ShutdownWait = 30 * time.Second
