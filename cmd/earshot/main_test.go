@@ -91,6 +91,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"serve", "--config", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"demo", "--help"}, 2, "Usage: earshot demo"},
+		{[]string{"demo", "--calls-per-minute", "-1"}, 2, "cannot be negative"},
+		{[]string{"simulate", "--target", "sip:192.0.2.1:5060"}, 2, "on this machine"},
+		{[]string{"simulate", "--target", "nonsense"}, 2, "want sip:IP:PORT"},
 	}
 	for _, r := range rows {
 		t.Run(strings.Join(r.args, " "), func(t *testing.T) {
