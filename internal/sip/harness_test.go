@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/earshot/earshot/internal/peertest"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -35,15 +36,7 @@ func init() {
 // machine, and fails it under CI.
 func needPeer(t *testing.T, bin string) string {
 	t.Helper()
-	path, err := exec.LookPath(bin)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required under CI: %v", bin, err)
-	}
-	t.Skipf("%s not installed (apt-get install -y sip-tester baresip): %v", bin, err)
-	return ""
+	return peertest.Need(t, bin)
 }
 
 // fakeMedia makes legs with real UDP sockets on loopback and records what
