@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/earshot/earshot/internal/peertest"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -22,6 +21,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/earshot/earshot/internal/config"
+	"github.com/earshot/earshot/internal/peertest"
 )
 
 // wait is the deadline for any single event in these tests.
