@@ -19,8 +19,8 @@ import (
 	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/pages"
-	"github.com/earshot/earshot/internal/softphone"
 	"github.com/earshot/earshot/internal/sip"
+	"github.com/earshot/earshot/internal/softphone"
 	"github.com/earshot/earshot/internal/store"
 	"github.com/earshot/earshot/internal/web"
 )
@@ -61,6 +61,7 @@ type App struct {
 
 	endpoints *endpoints
 	phones    *softphone.Phones
+	assist    *assistParts
 	callers   *demo.Callers
 	stopDemo  context.CancelFunc
 	sipDone   chan error
@@ -125,20 +126,25 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	if err := a.startPhones(cfg); err != nil {
 		return err
 	}
+	if a.assist, err = a.startAssist(ctx); err != nil {
+		return err
+	}
 	if a.opts.Demo {
 		if err := a.startDemo(cfg); err != nil {
 			return err
 		}
 	}
 	a.web = web.New(web.Options{
-		Engine:   a.engine,
-		Sessions: sessions{a.store},
-		Stats:    daily,
-		History:  history{a.store},
-		Admin:    &reconfigurer{st: a.store, eng: a.engine},
-		Bus:      a.bus,
-		Pages:    pages.FS(),
-		Logger:   a.log,
+		Engine:    a.engine,
+		Sessions:  sessions{a.store},
+		Stats:     daily,
+		History:   history{a.store},
+		Admin:     &reconfigurer{st: a.store, eng: a.engine},
+		Bus:       a.bus,
+		Assist:    a.assist.desk,
+		WebPhones: webAudio{a.phones},
+		Pages:     pages.FS(),
+		Logger:    a.log,
 	})
 	a.phones.Attach(a.web)
 	a.ln, err = net.Listen("tcp", cfg.Listen.HTTP)
@@ -212,6 +218,9 @@ func (a *App) Close() error {
 	}
 	if a.stopFlow != nil {
 		a.stopFlow()
+	}
+	if a.assist != nil {
+		a.assist.close()
 	}
 	errs = append(errs, a.store.Close())
 	return errors.Join(errs...)

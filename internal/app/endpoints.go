@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/callflow"
 	"github.com/earshot/earshot/internal/demo"
 	"github.com/earshot/earshot/internal/media"
@@ -41,4 +42,19 @@ func (e *endpoints) Ended(user, callID, reason string) {
 	if e.phones != nil {
 		e.phones.Ended(user, callID, reason)
 	}
+}
+
+// Connected reports whether user's web client can take session audio.
+func (e *endpoints) Connected(user string) bool {
+	sb, ok := e.phones.(callflow.SessionBrowsers)
+	return ok && sb.Connected(user)
+}
+
+// RingSession rings a supervisor's or colleague's web client for a session.
+func (e *endpoints) RingSession(ctx context.Context, s assist.Session) (*media.Leg, error) {
+	sb, ok := e.phones.(callflow.SessionBrowsers)
+	if !ok {
+		return nil, fmt.Errorf("%s has no web softphone open", s.User)
+	}
+	return sb.RingSession(ctx, s)
 }

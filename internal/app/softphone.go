@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/callflow"
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/media"
@@ -30,10 +31,26 @@ func (w webPhones) Ended(user, callID, reason string) {
 	switch reason {
 	case "taken_over":
 		reason = softphone.ReasonTakenOver
-	default:
+	case "hangup", "completed", "abandoned", "max_wait", "interrupted":
 		reason = softphone.ReasonCustomerHangup
 	}
+	// an assist or listen-in session's reason ("closed", "no answer",
+	// "listen-in turned off", …) goes to the page as it is
 	w.p.Ended(user, callID, reason)
+}
+
+// Connected reports whether user's page has its audio connected: it can
+// take an assist or listen-in, wherever its routed calls ring.
+func (w webPhones) Connected(user string) bool { return w.p.Connected(user) }
+
+// RingSession rings user's page for an assist or a listen-in, so the page
+// says what rings.
+func (w webPhones) RingSession(ctx context.Context, s assist.Session) (*media.Leg, error) {
+	kind := softphone.KindAssist
+	if s.Kind == assist.KindListen {
+		kind = softphone.KindListen
+	}
+	return w.p.Ring(ctx, s.User, softphone.CallInfo{ID: s.Call, Queue: s.Queue, Kind: kind, Agent: s.Agent})
 }
 
 // startPhones starts the web softphones' WebRTC side. On a loopback HTTP

@@ -1,7 +1,13 @@
 // Package assist holds what supervisor assistance means: who hears whom in
-// each mode (the hearing matrix, as one table of data), and the rules of an
-// assist session. It is pure: the media plane applies the matrix, the call
-// flow drives the sessions.
+// each mode (the hearing matrix, as one table of data), and the Desk, which
+// runs supervisors' assist sessions and colleagues' listen-ins by their
+// rules: who may start one, on which calls, each mode change, the ring
+// time, how each ends, and the audit rebuilt from their events.
+//
+// It is pure, like the ACD: no I/O, time from an injected clock, news out
+// only as stored-then-announced events. The media plane applies the
+// matrix; the call flow rings the sessions' endpoints and carries out
+// their modes; the web edge turns requests into the Desk's commands.
 package assist
 
 import "slices"

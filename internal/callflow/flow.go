@@ -64,6 +64,8 @@ type Config struct {
 	// OnDTMF, if set, sees every digit a customer sends. Digits are not
 	// stored: callers key in card numbers.
 	OnDTMF func(callID string, digit rune)
+	// Assists is the assist desk (optional; SetAssists sets it later).
+	Assists Assists
 }
 
 // Flow is the running call flow.
@@ -85,8 +87,9 @@ type liveCall struct {
 	room     *media.Room
 	queue    string
 	caller   string
-	rings    map[string]context.CancelFunc // agent → stop ringing
-	parties  map[string]*party             // by name; the customer is not here
+	agent    string                        // who answered it
+	rings    map[string]context.CancelFunc // agent or assist session → stop ringing
+	parties  map[string]*party             // by key(); the customer is not here
 	rec      *media.Recording
 }
 
@@ -95,9 +98,19 @@ type party struct {
 	name     string
 	role     assist.Role
 	mode     assist.Mode
+	session  string // the assist or listen-in session; "" for the agent
 	leg      *media.Leg
 	release  func(reason string) // hang up their endpoint
 	released bool
+}
+
+// key is the party's key in liveCall.parties: the agent by name, a
+// supervisor or listener by session, so a person can never stand for two.
+func (p *party) key() string {
+	if p.session != "" {
+		return p.session
+	}
+	return p.name
 }
 
 // SetDialer gives the flow the SIP edge, which is built after the flow
@@ -156,6 +169,8 @@ func (f *Flow) handle(ctx context.Context, e events.Event) {
 		f.release(e.Call, e.Agent, e.Reason)
 	case events.CallEnded:
 		f.end(e.Call, e.Reason, e.Actor)
+	case events.AssistMode, events.ListenSession:
+		f.assistEvent(ctx, e)
 	}
 }
 

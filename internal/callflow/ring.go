@@ -108,12 +108,19 @@ func (f *Flow) ringEndpoint(ctx context.Context, callID, agent, caller, queue st
 	return p, nil
 }
 
-// partyLeft: the person hung up their own phone.
+// partyLeft: the person hung up their own phone. An agent's hang-up ends
+// the call; a supervisor's or listener's ends their session.
 func (f *Flow) partyLeft(callID string, p *party) {
 	f.mu.Lock()
 	released := p.released
 	f.mu.Unlock()
 	if released {
+		return
+	}
+	if p.session != "" {
+		if desk := f.assists(); desk != nil {
+			f.leave(desk, p.session)
+		}
 		return
 	}
 	if err := f.cfg.Engine.Hangup(callID, p.name); err != nil && !errors.Is(err, acd.ErrUnknownCall) {
@@ -125,12 +132,16 @@ func (f *Flow) partyLeft(callID string, p *party) {
 func (f *Flow) BrowserHungUp(user, callID string) {
 	f.mu.Lock()
 	lc := f.calls[callID]
-	var p *party
+	var left []*party
 	if lc != nil {
-		p = lc.parties[user]
+		for _, p := range lc.parties {
+			if p.name == user {
+				left = append(left, p)
+			}
+		}
 	}
 	f.mu.Unlock()
-	if p != nil {
+	for _, p := range left {
 		f.partyLeft(callID, p)
 	}
 }
@@ -159,6 +170,7 @@ func (f *Flow) connect(callID, agent string) {
 	if p == nil {
 		return
 	}
+	lc.agent = agent
 	if err := lc.room.Add(p.leg); err != nil {
 		f.log.Warn("join agent", "call", callID, "agent", agent, "err", err)
 		return
@@ -209,7 +221,9 @@ func (f *Flow) release(callID, agent, reason string) {
 func (f *Flow) releaseLocked(lc *liveCall, p *party, reason string) {
 	p.released = true
 	lc.room.Remove(p.leg)
-	delete(lc.parties, p.name)
+	if lc.parties[p.key()] == p {
+		delete(lc.parties, p.key())
+	}
 	go p.release(reason)
 }
 
@@ -227,9 +241,14 @@ func (f *Flow) end(callID, reason, by string) {
 		delete(lc.rings, agent)
 	}
 	for _, p := range lc.parties {
-		if !p.released {
-			f.releaseLocked(lc, p, reason)
+		if p.released {
+			continue
 		}
+		if p.session != "" {
+			f.releaseLocked(lc, p, assist.EndedBy(by, lc.agent))
+			continue
+		}
+		f.releaseLocked(lc, p, reason)
 	}
 	rec := lc.rec
 	f.mu.Unlock()
@@ -239,7 +258,7 @@ func (f *Flow) end(callID, reason, by string) {
 		}
 	}
 	lc.room.Close()
-	if by != "customer" {
+	if by != "customer" && lc.customer != nil {
 		_ = lc.customer.Hangup()
 	}
 }

@@ -35,9 +35,16 @@ const (
 	CallEnded Kind = "call.ended"
 	// HelpState: Agent, State (none|requested|assisting), Actor, Call.
 	HelpState Kind = "help.state"
-	// AssistMode: Agent, Call, Actor (the supervisor or listener),
-	// State (ringing|listen|talk|takeover|ended), Reason (how it ended).
+	// AssistMode: Agent, Call, Queue, Actor (the supervisor or listener),
+	// State (ringing|listen|talk|takeover|ended), Reason (how it ended),
+	// Detail (the assist session's ID). A session's first row (ringing)
+	// is its start and its last (ended) its end; each row in between is
+	// the start of a mode, which lasts until the next row.
 	AssistMode Kind = "assist.mode"
+	// ListenSession: Agent, Call, Queue, Actor (the listening colleague),
+	// State (ringing|listen|ended), Reason (how it ended), Detail (the
+	// session's ID). One colleague listening in (Let Listen In).
+	ListenSession Kind = "listen.session"
 	// ListenIn: Agent, State (off|all|call), Call (for "call").
 	ListenIn Kind = "listen_in"
 	// ConfigChanged: Actor, Detail (what changed, in words).

@@ -4,13 +4,15 @@ import (
 	"net/http"
 
 	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/assist"
 )
 
 // AgentRow is one agent as pages show it: the live view and, when
 // statistics are wired in, today's figures.
 type AgentRow struct {
 	acd.AgentView
-	Stats *AgentStats `json:"stats,omitempty"`
+	Stats  *AgentStats          `json:"stats,omitempty"`
+	Assist *assist.Availability `json:"assist,omitempty"`
 }
 
 // QueueRow is one queue with today's figures.
@@ -20,7 +22,7 @@ type QueueRow struct {
 }
 
 func (s *Server) row(v acd.AgentView) AgentRow {
-	r := AgentRow{AgentView: v}
+	r := AgentRow{AgentView: v, Assist: s.assistOf(v.Name)}
 	if s.stats != nil {
 		st := s.stats.AgentStats(v.Name)
 		r.Stats = &st

@@ -21,7 +21,7 @@ var knownKinds = map[events.Kind]bool{
 	events.AgentState: true, events.CallArrived: true, events.CallQueued: true,
 	events.CallOffered: true, events.CallUnoffered: true, events.CallAnswered: true,
 	events.CallHandlerEnded: true, events.CallEnded: true, events.HelpState: true,
-	events.AssistMode: true, events.ListenIn: true, events.ConfigChanged: true,
+	events.AssistMode: true, events.ListenSession: true, events.ListenIn: true, events.ConfigChanged: true,
 }
 
 var historyParams = map[string]bool{"agent": true, "call": true, "since": true, "until": true, "kind": true, "limit": true}

@@ -25,6 +25,12 @@ type Options struct {
 	Pages    fs.FS        // optional: static pages served at /
 	Logger   *slog.Logger // default slog.Default()
 	Clock    auth.Clock   // default the wall clock; used for sessions and login limits
+	// Assist is the assist desk (optional: the assist routes answer 503
+	// and agent rows carry no "assist" without it).
+	Assist AssistDesk
+	// WebPhones says whose web softphone is signed in (optional: without
+	// it nobody can choose the web client for assist audio).
+	WebPhones WebPhones
 
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always Secure on TLS.

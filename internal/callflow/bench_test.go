@@ -1,0 +1,343 @@
+package callflow
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/earshot/earshot/internal/assist"
+	"github.com/earshot/earshot/internal/media"
+	"github.com/earshot/earshot/internal/media/loadgen"
+	"golang.org/x/sys/unix"
+)
+
+// The load benchmark runs the media plane with the call flow's hearing in
+// a child process (this test binary, started again with loadServerEnv
+// set), and the load generator in this one, so the server's CPU is the
+// child's alone. The child takes one command a line: "call A B" makes a
+// plain call (customer at A, agent at B); "acall A B C MODE" adds a
+// supervisor at C in MODE (listen or talk); "cpu" answers with the
+// child's user+system CPU time in µs.
+
+const loadServerEnv = "EARSHOT_CALLFLOW_LOAD_SERVER"
+
+var (
+	loadCalls    = flag.Int("assist.calls", 100, "BenchmarkAssistedCalls: concurrent calls")
+	loadEvery    = flag.Int("assist.every", 10, "BenchmarkAssistedCalls: every n-th call has a supervisor")
+	loadDuration = flag.Duration("assist.duration", 3*time.Second, "BenchmarkAssistedCalls: measured time of each run (after 1 s of warm-up)")
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(loadServerEnv) == "1" {
+		if err := serveLoad(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serveLoad is the child's side: each call is a room whose hearing comes
+// from applyHearing, as on a live call.
+func serveLoad(in io.Reader, out io.Writer) error {
+	e, err := media.NewEngine(media.Config{IP: netip.MustParseAddr("127.0.0.1"), PortMin: 16384, PortMax: 32767})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	f := &Flow{log: slog.New(slog.DiscardHandler)}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		w := strings.Fields(sc.Text())
+		var reply string
+		switch {
+		case len(w) == 1 && w[0] == "cpu":
+			var ru unix.Rusage
+			if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+				return err
+			}
+			reply = strconv.FormatInt(ru.Utime.Sec*1e6+ru.Utime.Usec+ru.Stime.Sec*1e6+ru.Stime.Usec, 10)
+		case len(w) == 3 && w[0] == "call", len(w) == 5 && w[0] == "acall":
+			ports, err := loadCall(e, f, w[1:])
+			if err != nil {
+				reply = "error " + err.Error()
+			} else {
+				reply = "ok " + ports
+			}
+		default:
+			reply = "error unknown command"
+		}
+		if _, err := fmt.Fprintln(out, reply); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func loadCall(e *media.Engine, f *Flow, args []string) (string, error) {
+	lc := &liveCall{room: e.NewRoom(), parties: map[string]*party{}}
+	roles := []struct {
+		name string
+		role assist.Role
+	}{{"customer", assist.Customer}, {"alice", assist.Agent}, {"sam", assist.Supervisor}}
+	var ports []string
+	for i, a := range args[:min(len(args), 3)] {
+		ap, err := netip.ParseAddrPort(a)
+		if err != nil {
+			return "", err
+		}
+		l, err := e.NewRTPLeg()
+		if err != nil {
+			return "", err
+		}
+		if err := l.SetRemote(ap, 0, 0); err != nil {
+			return "", err
+		}
+		if err := lc.room.Add(l); err != nil {
+			return "", err
+		}
+		ports = append(ports, strconv.Itoa(int(l.LocalAddr().Port())))
+		if i == 0 {
+			lc.leg = l
+			continue
+		}
+		p := &party{name: roles[i].name, role: roles[i].role, leg: l}
+		if p.role == assist.Supervisor {
+			p.mode = assist.Mode(args[3])
+		}
+		lc.parties[p.name] = p
+	}
+	f.applyHearing(lc)
+	return strings.Join(ports, " "), nil
+}
+
+// loadServer is the parent's handle on the child.
+type loadServer struct {
+	in   io.WriteCloser
+	mu   sync.Mutex // guards out and the command/answer exchange
+	out  *bufio.Reader
+	mode assist.Mode
+}
+
+func startLoadServer(b *testing.B, mode assist.Mode) *loadServer {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), loadServerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		in.Close()
+		cmd.Wait()
+	})
+	return &loadServer{in: in, out: bufio.NewReader(out), mode: mode}
+}
+
+func (s *loadServer) ask(line string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := io.WriteString(s.in, line+"\n"); err != nil {
+		return "", err
+	}
+	reply, err := s.out.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	reply = strings.TrimSpace(reply)
+	if msg, ok := strings.CutPrefix(reply, "error "); ok {
+		return "", fmt.Errorf("load server: %s", msg)
+	}
+	return reply, nil
+}
+
+func (s *loadServer) setup(_ int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
+	cmd := "call"
+	if len(legs) == 3 {
+		cmd = "acall"
+	}
+	for _, l := range legs {
+		cmd += " " + l.String()
+	}
+	if len(legs) == 3 {
+		cmd += " " + string(s.mode)
+	}
+	reply, err := s.ask(cmd)
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.AddrPort
+	for _, p := range strings.Fields(strings.TrimPrefix(reply, "ok ")) {
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)))
+	}
+	return out, nil
+}
+
+func (s *loadServer) cpu() (time.Duration, error) {
+	reply, err := s.ask("cpu")
+	if err != nil {
+		return 0, err
+	}
+	us, err := strconv.ParseInt(reply, 10, 64)
+	return time.Duration(us) * time.Microsecond, err
+}
+
+// BenchmarkAssistedCalls measures the server's CPU per call-second with
+// -assist.calls calls (default 100): plain, then with a supervisor on
+// every -assist.every-th call (default 10) listening, then talking. The
+// supervisor's leg hears customer and agent mixed; in talk the agent's
+// leg gets a mix too (the generator's supervisor sends nothing, so the
+// talk run's loss figure counts the agent's mixed packets, not loss).
+// The product's target: assisted at most 1.2 × plain.
+func BenchmarkAssistedCalls(b *testing.B) {
+	var plain float64
+	for _, run := range []struct {
+		name  string
+		every int
+		mode  assist.Mode
+	}{{"plain", 0, ""}, {"listen", *loadEvery, assist.Listen}, {"talk", *loadEvery, assist.Talk}} {
+		b.Run(fmt.Sprintf("%s/calls=%d", run.name, *loadCalls), func(b *testing.B) {
+			for range b.N {
+				srv := startLoadServer(b, run.mode)
+				r, err := loadgen.Run(loadgen.Config{Calls: *loadCalls, Mixed: run.every, Duration: *loadDuration, Setup: srv.setup, CPU: srv.cpu})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Log(r)
+				b.ReportMetric(r.CPUPerCallSecond, "µs-cpu/call-s")
+				if run.every == 0 {
+					plain = r.CPUPerCallSecond
+				} else if plain > 0 {
+					b.ReportMetric(r.CPUPerCallSecond/plain, "x-plain")
+				}
+				if r.MixedSamples > 0 {
+					b.ReportMetric(float64(r.MixedP95)/1e6, "mix-p95-ms")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkModeChange measures how long a mode change takes to reach the
+// audio: from SetMode returning to the first packet toward the agent
+// carrying the supervisor (talk), and to the first carrying the customer
+// alone again (listen). The product's target: under 60 ms.
+func BenchmarkModeChange(b *testing.B) {
+	r := newRig(b)
+	r.call()
+	id := r.assist("sam")
+	const cByte, sByte = 0xA0, 0x30
+	mixed := media.EncodeSample(media.PCMU, int16((int32(media.DecodeSample(media.PCMU, cByte))+int32(media.DecodeSample(media.PCMU, sByte)))/2))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	b.Cleanup(func() { close(stop); wg.Wait() })
+	for _, x := range []struct {
+		p *phone
+		v byte
+	}{{r.cust, cByte}, {r.phoneOf("sam"), sByte}} {
+		wg.Go(func() {
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					x.p.send(x.v)
+				}
+			}
+		})
+	}
+	alice := r.phoneOf("alice")
+	got := make(chan byte, 64)
+	wg.Go(func() {
+		buf := make([]byte, 1500)
+		for {
+			alice.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			n, err := alice.conn.Read(buf)
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err == nil && n > 12 && buf[1]&0x7F == 0 {
+				select {
+				case got <- buf[12+80]:
+				default:
+				}
+			}
+		}
+	})
+	waitByte := func(want byte) time.Time {
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case v := <-got:
+				if v == want {
+					return time.Now()
+				}
+			case <-deadline:
+				b.Fatalf("no packet with %#x reached the agent", want)
+			}
+		}
+	}
+	drain := func() {
+		for {
+			select {
+			case <-got:
+			default:
+				return
+			}
+		}
+	}
+	waitByte(cByte)
+	var on, off []time.Duration
+	for b.Loop() {
+		drain()
+		t0 := time.Now()
+		if err := r.desk.SetMode(id, "sam", assist.Talk); err != nil {
+			b.Fatal(err)
+		}
+		on = append(on, waitByte(mixed).Sub(t0))
+		drain()
+		t1 := time.Now()
+		if err := r.desk.SetMode(id, "sam", assist.Listen); err != nil {
+			b.Fatal(err)
+		}
+		off = append(off, waitByte(cByte).Sub(t1))
+	}
+	report := func(ds []time.Duration, unit string) {
+		slices.Sort(ds)
+		b.ReportMetric(float64(ds[len(ds)/2])/1e6, unit+"-p50-ms")
+		b.ReportMetric(float64(ds[len(ds)-1])/1e6, unit+"-max-ms")
+	}
+	report(on, "talk")
+	report(off, "listen")
+}
