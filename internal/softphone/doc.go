@@ -21,8 +21,9 @@
 //
 //	page → server: rtc.offer {sdp}, rtc.restart {sdp}, rtc.candidate {candidate},
 //	               call.answer {call}, call.reject {call}, call.hangup {call},
-//	               phone.dtmf {digit}
+//	               phone.dtmf {digit}, phone.ring_on {where}
 //	server → page: rtc.answer {sdp}, rtc.candidate {candidate},
+//	               phone.ring_on {where},
 //	               call.ringing {call, caller, queue, kind, agent},
 //	               call.connected {call, caller, queue, kind, agent},
 //	               call.ended {call, reason}, session.replaced {message},
@@ -34,4 +35,14 @@
 // reconnects and sends an ICE-restart offer (rtc.restart) on the same peer
 // connection; until then, for a grace period, the connection and its leg
 // stay up, so a call's audio goes on.
+//
+// # Where calls ring
+//
+// An agent chooses, per login, whether routed calls ring in the page
+// ("browser", the default) or on their registered SIP phone ("phone"):
+// phone.ring_on. While a page has chosen the phone, Online reports false
+// and the call flow rings the SIP phone; the page stays signed in and can
+// still be rung explicitly (Ring), as for an assist the user asked to hear
+// in the web client. The choice lasts while the page's WebSocket is open;
+// the page says it again when it reconnects.
 package softphone

@@ -69,12 +69,13 @@ type Phones struct {
 	api *webrtc.API
 	log *slog.Logger
 
-	// mu guards pages, watched and closed, and every page field marked as
-	// guarded by it. Sends to web clients happen under mu: Client.Send never
+	// mu guards pages, watched, ringOn and closed, and every page field
+	// marked as guarded by it. Sends to web clients happen under mu: Client.Send never
 	// blocks, and holding mu keeps each page's messages in order.
 	mu      sync.Mutex
 	pages   map[string]*page     // user → the user's live page
 	watched map[*web.Client]bool // clients whose disconnect is being watched
+	ringOn  map[string]ringChoice // user → where their calls ring, when not the browser
 	closed  bool
 
 	released sync.WaitGroup // pages dropped and not yet torn down
@@ -112,6 +113,7 @@ func New(cfg Config) (*Phones, error) {
 		log:     cfg.Logger,
 		pages:   map[string]*page{},
 		watched: map[*web.Client]bool{},
+		ringOn:  map[string]ringChoice{},
 	}, nil
 }
 
@@ -164,11 +166,24 @@ func (ph *Phones) Attach(ws *web.Server) {
 	ws.HandleMessage(msgReject, ph.handleReject)
 	ws.HandleMessage(msgHangup, ph.handleHangup)
 	ws.HandleMessage(msgDTMF, ph.handleDTMF)
+	ws.HandleMessage(msgRingOn, ph.handleRingOn)
 }
 
-// Online reports whether user has a page open whose audio is connected:
-// one that can be rung now.
+// Online reports whether user's routed calls ring in the browser now: a
+// page is open with its audio connected, and it has not chosen (with
+// phone.ring_on) that calls ring on the user's SIP phone. The call flow
+// rings the SIP phone when it is false.
 func (ph *Phones) Online(user string) bool {
+	ph.mu.Lock()
+	defer ph.mu.Unlock()
+	p := ph.pages[user]
+	return p != nil && p.ringable() && !ph.ringsOnPhoneLocked(user)
+}
+
+// Connected reports whether user has a page open whose audio is connected,
+// wherever their routed calls ring: the web client can be rung for a call
+// the user asked to hear there (an assist with the "web" endpoint).
+func (ph *Phones) Connected(user string) bool {
 	ph.mu.Lock()
 	defer ph.mu.Unlock()
 	p := ph.pages[user]
@@ -299,6 +314,7 @@ func (ph *Phones) watchLocked(c *web.Client) {
 		ph.mu.Lock()
 		defer ph.mu.Unlock()
 		delete(ph.watched, c)
+		ph.forgetRingOnLocked(c)
 		p := ph.pages[c.User()]
 		if p == nil || p.client != c || p.closed {
 			return

@@ -93,6 +93,16 @@ func TestParseSmallMessages(t *testing.T) {
 			t.Errorf("digit %s accepted", bad)
 		}
 	}
+	for in, want := range map[string]string{`{"where":"browser"}`: RingBrowser, `{"type":"phone.ring_on","where":"phone"}`: RingPhone} {
+		if w, err := parseRingOn([]byte(in)); err != nil || w != want {
+			t.Errorf("ring_on %s: %q %v", in, w, err)
+		}
+	}
+	for _, bad := range []string{`{}`, `{"where":""}`, `{"where":"Phone"}`, `{"where":"sip"}`, `{"where":null}`, `[]`, `{"where":"\u0000"}`} {
+		if _, err := parseRingOn([]byte(bad)); !isRefusal(err) {
+			t.Errorf("ring_on %s: %v, want a refusal", bad, err)
+		}
+	}
 }
 
 func TestNegotiated(t *testing.T) {
@@ -122,7 +132,8 @@ func FuzzMessage(f *testing.F) {
 	f.Add([]byte(`{"type":"rtc.candidate","candidate":{"candidate":"candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host","sdpMid":"0"}}`))
 	f.Add([]byte(`{"type":"call.answer","call":"call-1"}`))
 	f.Add([]byte(`{"type":"phone.dtmf","digit":"#"}`))
-	f.Add([]byte(`{"sdp":null,"call":null,"digit":null,"candidate":null}`))
+	f.Add([]byte(`{"type":"phone.ring_on","where":"phone"}`))
+	f.Add([]byte(`{"sdp":null,"call":null,"digit":null,"candidate":null,"where":null}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if o, err := parseOffer(raw); err == nil {
 			if o.sdp == "" || o.ufrag == "" || o.fingerprint == "" || len(o.sdp) > maxSDP {
@@ -146,6 +157,11 @@ func FuzzMessage(f *testing.F) {
 		}
 		if d, err := parseDigit(raw); err == nil && !strings.ContainsRune(dtmfDigits, d) {
 			t.Fatalf("accepted digit %q", d)
+		}
+		if w, err := parseRingOn(raw); err == nil && w != RingBrowser && w != RingPhone {
+			t.Fatalf("accepted ring_on %q", w)
+		} else if err != nil && !isRefusal(err) {
+			t.Fatalf("ring_on error is not a refusal: %v", err)
 		}
 		negotiated(string(raw))
 	})

@@ -26,10 +26,11 @@ type Customer struct {
 	mouth    *Mouth
 	answered chan struct{} // closed when an agent's web phone answered
 
-	mu    sync.Mutex // guards room, agent and agentLeg
-	room  *media.Room
-	agent string
-	aleg  *media.Leg
+	mu      sync.Mutex // guards room, agent, aleg and parties
+	room    *media.Room
+	agent   string
+	aleg    *media.Leg
+	parties map[string]party // assist and listen-in legs by session ID
 }
 
 // Call places a customer call from caller to the rig's queue; the customer
@@ -40,7 +41,7 @@ func (r *Rig) Call(caller string, freq float64) *Customer {
 	r.nextID++
 	id := fmt.Sprintf("call-%d", r.nextID)
 	r.mu.Unlock()
-	c := &Customer{Call: id, Caller: caller, Ear: &Ear{}, r: r, answered: make(chan struct{})}
+	c := &Customer{Call: id, Caller: caller, Ear: &Ear{}, r: r, answered: make(chan struct{}), parties: map[string]party{}}
 	leg, err := r.Media.NewPacketLeg(func(pkt []byte) error { c.Ear.Hear(pkt); return nil }, 0, 101)
 	if err != nil {
 		r.t.Fatal(err)
@@ -86,6 +87,7 @@ func (c *Customer) close() {
 	c.mouth.Stop()
 	c.mu.Lock()
 	room := c.room
+	c.room = nil
 	c.mu.Unlock()
 	if room != nil {
 		room.Close()
@@ -106,11 +108,8 @@ func (c *Customer) connect(agent string, leg *media.Leg) error {
 		room.Close()
 		return err
 	}
-	if err := room.SetHearing(media.AllHear(c.Leg.ID(), leg.ID())); err != nil {
-		room.Close()
-		return err
-	}
 	c.room, c.agent, c.aleg = room, agent, leg
+	c.rehearLocked()
 	close(c.answered)
 	return nil
 }
@@ -122,6 +121,7 @@ func (c *Customer) release() {
 	if c.room != nil && c.aleg != nil {
 		c.room.Remove(c.aleg)
 		c.aleg = nil
+		c.rehearLocked()
 	}
 }
 
@@ -129,18 +129,15 @@ func (c *Customer) release() {
 // test ends: an offered call rings the agent's web phone; an answer
 // connects the agent to the customer; Reject, a missed ring and a lost page
 // go back to the control plane; the agent's Hang up ends the call, and the
-// end of the agent's part is told to the page.
+// end of the agent's part is told to the page. Assist and listen-in
+// sessions are routed too (RouteAssists).
 func (r *Rig) RouteCalls() {
-	sub := r.Bus.Subscribe(1024)
+	r.RouteAssists()
+	sub := r.Bus.Subscribe(1 << 16)
 	var (
 		mu    sync.Mutex // guards rings
 		rings = map[string]context.CancelFunc{}
 	)
-	r.Phones.OnHangup(func(user, callID string) {
-		if err := r.Engine.Hangup(callID, user); err != nil {
-			r.t.Logf("hang up %s for %s: %v", callID, user, err)
-		}
-	})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

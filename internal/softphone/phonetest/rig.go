@@ -1,8 +1,9 @@
 // Package phonetest runs the web softphone for tests: a Rig wires a real
-// control plane (acd), web edge, media engine and softphone together on
-// 127.0.0.1, routes queued calls to the web phones like the call flow
-// does, and plays customers as media legs with a tone of their own. Page is
-// a web phone written in Go with pion, for tests that need no browser.
+// control plane (acd), assist desk, today's figures, web edge, media engine
+// and softphone together on 127.0.0.1, routes queued calls and assist
+// sessions to the web phones like the call flow does, and plays customers
+// as media legs with a tone of their own. Page is a web phone written in Go
+// with pion, for tests that need no browser.
 //
 // It is test support: production wiring lives in internal/app.
 package phonetest
@@ -18,12 +19,14 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/auth"
 	"github.com/earshot/earshot/internal/clock"
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/softphone"
+	"github.com/earshot/earshot/internal/stats"
 	"github.com/earshot/earshot/internal/web"
 )
 
@@ -38,20 +41,31 @@ const (
 
 // Options shape a Rig. The zero value is one agent, "alice".
 type Options struct {
-	Agents     []string      // agent user names; default alice
-	Supervisor string        // a supervisor of the agents' team; default "sam"
-	Grace      time.Duration // softphone grace period; default 30 s
-	WrapUp     time.Duration // the queue's wrap-up time; default 30 s
-	RingTime   time.Duration // the queue's ring timeout; default 20 s
-	Pages      fs.FS         // static pages for the web edge, if any
-	Logger     *slog.Logger  // default: discard
+	Agents []string // agent user names; default alice
+	// Supervisor supervises the agents' team and has the listen-in
+	// permission; default "sam".
+	Supervisor string
+	// Supervisors are more supervisors of the same team.
+	Supervisors []string
+	Grace       time.Duration // softphone grace period; default 30 s
+	WrapUp      time.Duration // the queue's wrap-up time; default 30 s
+	RingTime    time.Duration // the queue's ring timeout; default 20 s
+	// AssistRingTime is how long an assist rings the supervisor; default 30 s.
+	AssistRingTime time.Duration
+	// DialPlan says which numbers may be rung for assist audio; the zero
+	// plan allows none.
+	DialPlan config.DialPlan
+	Pages    fs.FS        // static pages for the web edge, if any
+	Logger   *slog.Logger // default: discard
 }
 
-// Rig is a running earshot slice: everything the web phone touches.
+// Rig is a running earshot slice: everything the web phone and the
+// monitor touch.
 type Rig struct {
 	URL    string // http://127.0.0.1:port
 	Config *config.Config
 	Engine *acd.Engine
+	Desk   *assist.Desk // assist sessions; it follows the engine's events
 	Bus    *events.Bus
 	Media  *media.Engine
 	Web    *web.Server
@@ -78,12 +92,27 @@ func Start(t testing.TB, opts Options) *Rig {
 	if opts.RingTime <= 0 {
 		opts.RingTime = 20 * time.Second
 	}
+	if opts.AssistRingTime <= 0 {
+		opts.AssistRingTime = 30 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := rigConfig(t, opts)
 	bus := events.NewBus()
-	eng := acd.New(cfg, clock.Real{}, &sink{bus: bus})
+	j := &journal{bus: bus, book: stats.NewBook()}
+	eng := acd.New(cfg, clock.Real{}, j)
+	desk := assist.New(assist.Config{ACD: eng, Clock: clock.Real{}, Sink: j})
+	// The desk follows the engine from a goroutine of its own, as in the
+	// server: it may call the engine back.
+	follow := bus.Subscribe(1 << 16)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		for e := range follow.C {
+			desk.Observe(e)
+		}
+	}()
 	med, err := media.NewEngine(media.Config{IP: netip.MustParseAddr("127.0.0.1"), Workers: 1, Logger: opts.Logger})
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +121,13 @@ func Start(t testing.TB, opts Options) *Rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := web.New(web.Options{Engine: eng, Sessions: newSessions(), Bus: bus, Pages: opts.Pages, Logger: opts.Logger})
+	ws := web.New(web.Options{
+		Engine: eng, Sessions: newSessions(), Bus: bus, Pages: opts.Pages, Logger: opts.Logger,
+		Stats: figures{j}, History: j, Assist: desk, WebPhones: connected{ph},
+	})
 	ph.Attach(ws)
 	srv := httptest.NewServer(ws.Handler())
-	r := &Rig{URL: srv.URL, Config: cfg, Engine: eng, Bus: bus, Media: med, Web: ws, Phones: ph, t: t, calls: map[string]*Customer{}}
+	r := &Rig{URL: srv.URL, Config: cfg, Engine: eng, Desk: desk, Bus: bus, Media: med, Web: ws, Phones: ph, t: t, calls: map[string]*Customer{}}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -103,9 +135,17 @@ func Start(t testing.TB, opts Options) *Rig {
 		srv.Close()
 		ph.Close()
 		med.Close()
+		follow.Close()
+		<-followed
 	})
 	return r
 }
+
+// connected says a user's web client is signed in for assist audio when
+// its audio is connected, wherever the user's routed calls ring.
+type connected struct{ p *softphone.Phones }
+
+func (c connected) Online(user string) bool { return c.p.Connected(user) }
 
 func rigConfig(t testing.TB, opts Options) *config.Config {
 	// Cheap hashing parameters keep logins fast; Verify reads them from the hash.
@@ -116,8 +156,8 @@ func rigConfig(t testing.TB, opts Options) *config.Config {
 	cfg := &config.Config{
 		Listen:  config.Listen{HTTP: "127.0.0.1:0", SIP: "127.0.0.1:0"},
 		DataDir: t.TempDir(),
-		Users:   []config.User{{Name: opts.Supervisor, Display: "Sam Taylor", Roles: []config.Role{config.RoleSupervisor}, PasswordHash: hash}},
-		Teams:   []config.Team{{Name: "team", Agents: opts.Agents, Supervisors: []string{opts.Supervisor}}},
+		Users:   []config.User{{Name: opts.Supervisor, Display: "Sam Taylor", Roles: []config.Role{config.RoleSupervisor}, PasswordHash: hash, ListenIn: true}},
+		Teams:   []config.Team{{Name: "team", Agents: opts.Agents, Supervisors: append([]string{opts.Supervisor}, opts.Supervisors...)}},
 		Queues: []config.Queue{{
 			Name: Queue, Teams: []string{"team"}, Strategy: config.LongestIdle,
 			RingTimeout: opts.RingTime, WrapUp: opts.WrapUp,
@@ -125,7 +165,11 @@ func rigConfig(t testing.TB, opts Options) *config.Config {
 		DIDs:            []config.DID{{Number: DID, Queue: Queue}},
 		Trunks:          []config.Trunk{{Name: "test", Sources: []string{"127.0.0.1"}}},
 		NotReadyReasons: []string{"Lunch", "Training", "Meeting"},
-		AssistRingTime:  30 * time.Second,
+		AssistRingTime:  opts.AssistRingTime,
+		DialPlan:        opts.DialPlan,
+	}
+	for _, s := range opts.Supervisors {
+		cfg.Users = append(cfg.Users, config.User{Name: s, Display: displayName(s), Roles: []config.Role{config.RoleSupervisor}, PasswordHash: hash})
 	}
 	for _, a := range opts.Agents {
 		cfg.Users = append(cfg.Users, config.User{Name: a, Display: displayName(a), Roles: []config.Role{config.RoleAgent}, PasswordHash: hash})
@@ -138,34 +182,16 @@ func rigConfig(t testing.TB, opts Options) *config.Config {
 
 // displayName makes "alice" into "Alice Johnson"-like names for pages.
 func displayName(user string) string {
-	surnames := map[string]string{"alice": "Alice Johnson", "bob": "Bob Martinez", "carol": "Carol Nguyen"}
+	surnames := map[string]string{
+		"alice": "Alice Johnson", "bob": "Bob Martinez", "carol": "Carol Nguyen", "dan": "Daniel Okafor",
+		"erin": "Erin Walsh", "farid": "Farid Haddad", "grace": "Grace Liu", "hugo": "Hugo Almeida",
+		"ines": "Inês Costa", "jon": "Jon Berg", "kate": "Kate Morrison", "leo": "Leo Rossi",
+		"mia": "Mia Schneider", "nora": "Nora Lindqvist", "omar": "Omar Farouk", "sue": "Sue Park",
+	}
 	if d, ok := surnames[user]; ok {
 		return d
 	}
 	return user
-}
-
-// sink numbers the control plane's events and publishes them.
-type sink struct {
-	mu  sync.Mutex // guards seq
-	seq int64
-	bus *events.Bus
-}
-
-func (s *sink) Store(evs []events.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range evs {
-		s.seq++
-		evs[i].Seq = s.seq
-	}
-	return nil
-}
-
-func (s *sink) Announce(evs []events.Event) {
-	for _, e := range evs {
-		s.bus.Publish(e)
-	}
 }
 
 // sessions keeps web sessions in memory.
