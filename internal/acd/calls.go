@@ -234,3 +234,15 @@ func (c *call) view() CallView {
 	}
 	return v
 }
+
+// NoteRecording stores where a live call is being recorded.
+func (e *Engine) NoteRecording(callID, path string) error {
+	return e.do(func() error {
+		c := e.calls[callID]
+		if c == nil {
+			return fmt.Errorf("call %s: %w", callID, ErrUnknownCall)
+		}
+		e.emit(events.Event{Kind: events.CallRecording, Call: c.id, Queue: c.queue.cfg.Name, Detail: path})
+		return nil
+	})
+}

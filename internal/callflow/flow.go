@@ -31,6 +31,7 @@ type Engine interface {
 	Reject(callID, agent string) error
 	RingFailed(callID, agent, why string) error
 	Hangup(callID, by string) error
+	NoteRecording(callID, path string) error
 	Config() *config.Config
 }
 
@@ -275,7 +276,8 @@ func (f *Flow) startRecording(lc *liveCall, queue string) {
 		f.log.Warn("recording folder", "err", err)
 		return
 	}
-	rec, err := lc.room.Record(filepath.Join(dir, lc.id+".wav"), lc.leg.ID())
+	path := filepath.Join(dir, lc.id+".wav")
+	rec, err := lc.room.Record(path, lc.leg.ID())
 	if err != nil {
 		f.log.Warn("start recording", "call", lc.id, "err", err)
 		return
@@ -283,4 +285,7 @@ func (f *Flow) startRecording(lc *liveCall, queue string) {
 	f.mu.Lock()
 	lc.rec = rec
 	f.mu.Unlock()
+	if err := f.cfg.Engine.NoteRecording(lc.id, path); err != nil {
+		f.log.Warn("store the recording's path", "call", lc.id, "err", err)
+	}
 }

@@ -33,6 +33,9 @@ const (
 	// CallEnded: Call, Queue, Reason (completed|abandoned|max_wait|failed),
 	// Actor (customer|agent name|system).
 	CallEnded Kind = "call.ended"
+	// CallRecording: Call, Queue, Detail (the recording's file). The call
+	// is being recorded there.
+	CallRecording Kind = "call.recording"
 	// HelpState: Agent, State (none|requested|assisting), Actor, Call.
 	HelpState Kind = "help.state"
 	// AssistMode: Agent, Call, Queue, Actor (the supervisor or listener),

@@ -20,7 +20,7 @@ const (
 var knownKinds = map[events.Kind]bool{
 	events.AgentState: true, events.CallArrived: true, events.CallQueued: true,
 	events.CallOffered: true, events.CallUnoffered: true, events.CallAnswered: true,
-	events.CallHandlerEnded: true, events.CallEnded: true, events.HelpState: true,
+	events.CallHandlerEnded: true, events.CallEnded: true, events.CallRecording: true, events.HelpState: true,
 	events.AssistMode: true, events.ListenSession: true, events.ListenIn: true, events.ConfigChanged: true,
 }
 
