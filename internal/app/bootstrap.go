@@ -27,12 +27,12 @@ func DatabaseDSN(cfg *config.Config) string {
 // store from the file (plain passwords hashed on the way); after that the
 // store wins for everything the admin pages can change (users, teams,
 // queues, DIDs, trunks, dial plan, reasons), and the file still decides
-// where earshot listens and keeps its data.
+// where earshot listens, keeps its data, and how browsers reach its audio.
 func Bootstrap(ctx context.Context, st store.Store, file *config.Config) (*config.Config, error) {
 	stored, err := st.LoadConfig(ctx)
 	switch {
 	case err == nil:
-		stored.Listen, stored.DataDir, stored.Database = file.Listen, file.DataDir, file.Database
+		stored.Listen, stored.DataDir, stored.Database, stored.WebRTC = file.Listen, file.DataDir, file.Database, file.WebRTC
 		if err := stored.Validate(); err != nil {
 			return nil, fmt.Errorf("stored configuration: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/softphone"
+	"github.com/pion/webrtc/v4"
 )
 
 // webPhones adapts the web softphones to the call flow's Browsers.
@@ -62,7 +63,12 @@ func (a *App) startPhones(cfg *config.Config) error {
 			loopback = true
 		}
 	}
-	p, err := softphone.New(softphone.Config{Media: a.media, LoopbackOnly: loopback, Logger: a.log.With("component", "softphone")})
+	var ice []webrtc.ICEServer
+	for _, s := range cfg.WebRTC.ICEServers {
+		ice = append(ice, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	p, err := softphone.New(softphone.Config{Media: a.media, LoopbackOnly: loopback, ICEServers: ice, PublicIPs: cfg.WebRTC.PublicIPs,
+		PortMin: uint16(cfg.WebRTC.PortMin), PortMax: uint16(cfg.WebRTC.PortMax), Logger: a.log.With("component", "softphone")})
 	if err != nil {
 		return fmt.Errorf("web phones: %w", err)
 	}

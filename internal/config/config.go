@@ -24,6 +24,29 @@ type Config struct {
 	DialPlan        DialPlan      `yaml:"dial_plan" json:"dial_plan"`
 	NotReadyReasons []string      `yaml:"not_ready_reasons" json:"not_ready_reasons"`
 	AssistRingTime  time.Duration `yaml:"assist_ring_time" json:"assist_ring_time"`
+	// WebRTC is how browsers reach earshot's audio. Like Listen, it is
+	// read from the file at every start and never from the store.
+	WebRTC WebRTC `yaml:"webrtc" json:"-"`
+}
+
+// WebRTC says how the web softphones' audio crosses networks.
+type WebRTC struct {
+	// ICEServers are STUN and TURN servers offered to browsers and used by
+	// earshot itself.
+	ICEServers []ICEServer `yaml:"ice_servers"`
+	// PublicIPs are the addresses browsers reach earshot at when it sits
+	// behind a 1:1 NAT.
+	PublicIPs []string `yaml:"public_ips"`
+	// PortMin and PortMax bound the UDP ports of WebRTC audio (0: any).
+	PortMin int `yaml:"port_min"`
+	PortMax int `yaml:"port_max"`
+}
+
+// ICEServer is one STUN or TURN server.
+type ICEServer struct {
+	URLs       []string `yaml:"urls"` // stun:host:port, turn:host:port?transport=udp, turns:…
+	Username   string   `yaml:"username"`
+	Credential string   `yaml:"credential"`
 }
 
 // Listen says where earshot's edges listen.

@@ -124,6 +124,11 @@ func (c *Config) Clone() *Config {
 	out.DialPlan.Allow = cloneSlice(c.DialPlan.Allow)
 	out.DialPlan.Deny = cloneSlice(c.DialPlan.Deny)
 	out.NotReadyReasons = cloneSlice(c.NotReadyReasons)
+	out.WebRTC.ICEServers = cloneSlice(c.WebRTC.ICEServers)
+	for i := range out.WebRTC.ICEServers {
+		out.WebRTC.ICEServers[i].URLs = cloneSlice(out.WebRTC.ICEServers[i].URLs)
+	}
+	out.WebRTC.PublicIPs = cloneSlice(c.WebRTC.PublicIPs)
 	return &out
 }
 

@@ -70,6 +70,27 @@ func (v *validator) top() {
 	}
 	checkAddr("listen.http", c.Listen.HTTP)
 	checkAddr("listen.sip", c.Listen.SIP)
+	for i, srv := range c.WebRTC.ICEServers {
+		path := fmt.Sprintf("webrtc.ice_servers.%d", i)
+		if len(srv.URLs) == 0 {
+			v.add(path, "webrtc.ice_servers: a server needs at least one URL")
+		}
+		for _, u := range srv.URLs {
+			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") || hasControl(u) {
+				v.add(path, "webrtc.ice_servers: %q is not a stun:, turn: or turns: URL", u)
+			}
+		}
+	}
+	for i, ip := range c.WebRTC.PublicIPs {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			v.add(fmt.Sprintf("webrtc.public_ips.%d", i), "webrtc.public_ips: %q is not an IP address", ip)
+		}
+	}
+	if p, q := c.WebRTC.PortMin, c.WebRTC.PortMax; p != 0 || q != 0 {
+		if p < 1024 || q > 65535 || p > q {
+			v.add("webrtc.port_min", "webrtc: port_min and port_max must be 1024–65535, with port_min ≤ port_max")
+		}
+	}
 	if c.DataDir == "" {
 		v.add("data_dir", "data_dir must not be empty")
 	} else if hasControl(c.DataDir) {
