@@ -1,7 +1,9 @@
 // Package pages holds the web pages earshot serves from its binary: the web
-// softphone at /phone, and the style sheet and API client (/shared) that
-// every page shares. They are plain ES modules and CSS with no build step;
-// nothing is fetched from outside the server.
+// softphone at /phone, the supervisor's monitor at /monitor (Agent
+// Performance, help requests, the assist panel, the assist history), and
+// the style sheet and API client (/shared) that every page shares. They are
+// plain ES modules and CSS with no build step; nothing is fetched from
+// outside the server.
 //
 // It holds files only. The web edge serves FS at / (web.Options.Pages).
 package pages

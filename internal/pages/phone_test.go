@@ -29,7 +29,7 @@ const (
 
 // screenshots is where the page's pictures go: $EARSHOT_SCREENSHOTS, or a
 // temporary folder.
-func screenshots(t *testing.T) string {
+func screenshots(t testing.TB) string {
 	if dir := os.Getenv("EARSHOT_SCREENSHOTS"); dir != "" {
 		return dir
 	}
@@ -95,6 +95,18 @@ func TestPhonePage(t *testing.T) {
 	}
 	b.WaitTrue(wait, "time in state shown", `/^for \d+:\d\d$/.test(document.getElementById('state-time').textContent)`)
 	shot("phone-idle")
+
+	// Calls ring on the SIP phone for a while: the call flow sees the web
+	// phone as not there (Online false); then back to this browser.
+	b.WaitTrue(wait, "calls ring in the browser", `earshotTest.ringOn() === 'browser' && document.querySelector('input[name="ring-on"]:checked').value === 'browser'`)
+	b.Click(`input[name="ring-on"][value="phone"]`)
+	b.WaitTrue(wait, "server says the SIP phone", `earshotTest.ringOn() === 'phone'`)
+	phonetest.Eventually(t, wait, "web phone not rung", func() bool { return !r.Phones.Online("alice") && r.Phones.Connected("alice") })
+	b.WaitTrue(wait, "the page says where calls ring", `document.getElementById('idle-text').textContent === 'Calls from your queues ring on your SIP phone.'`)
+	shot("phone-ring-on-sip-phone")
+	b.Click(`input[name="ring-on"][value="browser"]`)
+	b.WaitTrue(wait, "server says the browser", `earshotTest.ringOn() === 'browser'`)
+	phonetest.Eventually(t, wait, "web phone rung again", func() bool { return r.Phones.Online("alice") })
 
 	// A customer calls: the page rings with the caller and the queue.
 	cust := r.Call("+15550142", customerTone)

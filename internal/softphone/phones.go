@@ -73,8 +73,8 @@ type Phones struct {
 	// marked as guarded by it. Sends to web clients happen under mu: Client.Send never
 	// blocks, and holding mu keeps each page's messages in order.
 	mu      sync.Mutex
-	pages   map[string]*page     // user → the user's live page
-	watched map[*web.Client]bool // clients whose disconnect is being watched
+	pages   map[string]*page      // user → the user's live page
+	watched map[*web.Client]bool  // clients whose disconnect is being watched
 	ringOn  map[string]ringChoice // user → where their calls ring, when not the browser
 	closed  bool
 

@@ -23,6 +23,10 @@ const ENDED = {
 // automatic gain are on.
 const CLEANUP_KEY = 'earshot.phone.reduceNoise';
 
+// RING_KEY remembers, for this sign-in (this tab), where calls ring:
+// "browser" or "phone" (the agent's registered SIP phone).
+const RING_KEY = 'earshot.phone.ringOn';
+
 // S is everything the page shows.
 const S = {
   view: 'loading', // loading | login | phone | replaced
@@ -34,6 +38,8 @@ const S = {
   hint: '',
   keypad: false,
   assistedBy: '',
+  ringOn: 'browser', // where calls ring, as chosen here
+  ringOnServer: '', // what the server last confirmed
   notices: [], // {id, kind, text}
 };
 
@@ -87,6 +93,7 @@ async function submitLogin(ev) {
   text(btn, 'Signing in…');
   try {
     await login(user, password);
+    sessionStorage.removeItem(RING_KEY); // a new sign-in rings here again
     S.me = await me();
     $('login-password').value = '';
     err.hidden = true;
@@ -110,6 +117,8 @@ function enterPhone() {
   S.view = 'phone';
   S.agent = S.me.agent || null;
   S.notices = [];
+  S.ringOn = sessionStorage.getItem(RING_KEY) === 'phone' ? 'phone' : 'browser';
+  S.ringOnServer = '';
   fillReasons(S.me.not_ready_reasons || []);
   phone = new Softphone({send: (m) => (events ? events.send(m) : false), audio: $('remote-audio'), context: audioContext, onChange: render});
   phone.cleanup = localStorage.getItem(CLEANUP_KEY) !== 'off';
@@ -131,6 +140,9 @@ function fillReasons(reasons) {
 function onStatus(status, detail) {
   S.ws = status;
   if (status === 'open') {
+    // Said first, so that the server never rings this page by mistake
+    // while the connection comes back.
+    if (isAgent()) events.send({type: 'phone.ring_on', where: S.ringOn});
     if (!phone.pc) phone.start();
     else phone.restart();
   }
@@ -187,6 +199,9 @@ function onMessage(msg) {
       }
       break;
     }
+    case 'phone.ring_on':
+      S.ringOnServer = msg.where;
+      break;
     case 'session.replaced':
       leavePhone();
       S.view = 'replaced';
@@ -196,6 +211,7 @@ function onMessage(msg) {
         phone.onMessage(msg);
         return;
       }
+      if (msg.about === 'phone.ring_on') S.ringOn = S.ringOnServer || 'browser';
       notify('bad', sentence(msg.message || msg.error || 'Something went wrong.'));
       break;
     default:
@@ -263,6 +279,13 @@ async function toggleHelp() {
   btn.focus();
 }
 
+function setRingOn(where) {
+  S.ringOn = where;
+  sessionStorage.setItem(RING_KEY, where);
+  if (!events || !events.send({type: 'phone.ring_on', where})) notify('bad', 'Not connected to the server. Your choice is sent when the connection comes back.');
+  render();
+}
+
 async function setListenIn(mode) {
   try {
     S.agent = await api('PUT', '/api/v1/me/listen-in', {mode});
@@ -291,6 +314,7 @@ async function signOut() {
     await api('PUT', '/api/v1/me/state', {state: 'offline', reason: 'logout'}).catch(() => {});
   }
   await logout().catch(() => {});
+  sessionStorage.removeItem(RING_KEY);
   leavePhone();
   showLogin('');
 }
@@ -370,6 +394,9 @@ function bind() {
   for (const r of document.querySelectorAll('input[name="listen"]')) {
     r.addEventListener('change', () => r.checked && setListenIn(r.value));
   }
+  for (const r of document.querySelectorAll('input[name="ring-on"]')) {
+    r.addEventListener('change', () => r.checked && setRingOn(r.value));
+  }
   $('mic-retry').addEventListener('click', async () => {
     S.hint = '';
     await phone.ensureMic();
@@ -392,6 +419,7 @@ window.earshotTest = {
   remoteLevel: (freqHz) => (phone ? phone.remoteLevel(freqHz) : -Infinity),
   state: uiState,
   audio: () => (phone ? phone.status : 'off'),
+  ringOn: () => S.ringOnServer,
   dropConnection: () => events && events.drop(),
 };
 

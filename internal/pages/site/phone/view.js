@@ -91,6 +91,7 @@ function drawPage() {
   drawCall(st, now);
   drawHelp();
   drawListen(st);
+  drawRingOn();
   drawAudio();
   drawNotices();
 }
@@ -161,7 +162,9 @@ function idleWords(st) {
   const reason = S.agent && S.agent.reason;
   switch (st) {
     case 'available':
-      return ['Waiting for a call', 'Calls from your queues ring here.'];
+      return S.ringOn === 'phone'
+        ? ['Waiting for a call', 'Calls from your queues ring on your SIP phone.']
+        : ['Waiting for a call', 'Calls from your queues ring here.'];
     case 'not_ready':
       return ['No call', `You are Not Ready${reason ? ` (${reason})` : ''}. Choose Available to take calls.`];
     case 'offline':
@@ -211,6 +214,17 @@ function drawListen(st) {
     r.disabled = !S.agent || (r.value === 'call' && st !== 'on_call' && st !== 'ringing');
   }
   $('listen-title').closest('.card').hidden = !isAgent();
+}
+
+function drawRingOn() {
+  for (const r of document.querySelectorAll('input[name="ring-on"]')) {
+    r.checked = r.value === S.ringOn;
+    r.disabled = !S.agent;
+  }
+  $('ring-title').closest('.card').hidden = !isAgent();
+  text($('ring-desc'), S.ringOn === 'phone'
+    ? 'Calls ring on your registered SIP phone, for this sign-in. This window still shows your state.'
+    : 'Calls ring in this window, for this sign-in.');
 }
 
 function drawAudio() {
