@@ -164,6 +164,8 @@ type meResponse struct {
 	NotReadyReasons []string `json:"not_ready_reasons"`
 	// WrapUp is each queue's After Call Work time in seconds.
 	WrapUp map[string]float64 `json:"wrap_up"`
+	// AssistRingSeconds is how long an assist rings the supervisor.
+	AssistRingSeconds float64 `json:"assist_ring_seconds"`
 }
 
 // me says who is logged in, what they may do, and for agents their row.
@@ -179,6 +181,7 @@ func (s *Server) me(w http.ResponseWriter, _ *http.Request, c *caller) error {
 	}
 	cfg := s.eng.Config()
 	out.NotReadyReasons = nonNil(cfg.NotReadyReasons)
+	out.AssistRingSeconds = cfg.AssistRingTime.Seconds()
 	out.WrapUp = map[string]float64{}
 	for _, q := range cfg.Queues {
 		out.WrapUp[q.Name] = q.WrapUp.Seconds()
