@@ -99,8 +99,14 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 		Logger:   a.log.With("component", "callflow"),
 		OnDTMF:   a.opts.OnDTMF,
 	})
+	listen := []string{"udp:" + cfg.Listen.SIP, "tcp:" + cfg.Listen.SIP}
+	if cfg.Listen.SIPTLS != "" {
+		listen = append(listen, "tls:"+cfg.Listen.SIPTLS)
+	}
 	a.sip, err = sip.New(sip.Config{
-		Listen:   []string{"udp:" + cfg.Listen.SIP, "tcp:" + cfg.Listen.SIP},
+		Listen:   listen,
+		TLSCert:  cfg.Listen.TLSCert,
+		TLSKey:   cfg.Listen.TLSKey,
 		Trunks:   cfg.Trunks,
 		Users:    sipUsers{a.engine},
 		DialPlan: &livePlan{eng: a.engine},

@@ -53,6 +53,11 @@ type ICEServer struct {
 type Listen struct {
 	HTTP string `yaml:"http" json:"http"` // host:port
 	SIP  string `yaml:"sip" json:"sip"`   // host:port, UDP and TCP
+	// SIPTLS is host:port for SIP over TLS (empty: none), with the PEM
+	// certificate and key files. Read from the file only, never stored.
+	SIPTLS  string `yaml:"sip_tls" json:"-"`
+	TLSCert string `yaml:"tls_cert" json:"-"`
+	TLSKey  string `yaml:"tls_key" json:"-"`
 }
 
 // Role is what a user may do. A user may hold several.

@@ -70,6 +70,12 @@ func (v *validator) top() {
 	}
 	checkAddr("listen.http", c.Listen.HTTP)
 	checkAddr("listen.sip", c.Listen.SIP)
+	if c.Listen.SIPTLS != "" {
+		checkAddr("listen.sip_tls", c.Listen.SIPTLS)
+		if c.Listen.TLSCert == "" || c.Listen.TLSKey == "" {
+			v.add("listen.sip_tls", "listen.sip_tls needs listen.tls_cert and listen.tls_key (PEM files)")
+		}
+	}
 	for i, srv := range c.WebRTC.ICEServers {
 		path := fmt.Sprintf("webrtc.ice_servers.%d", i)
 		if len(srv.URLs) == 0 {
