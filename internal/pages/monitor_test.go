@@ -491,7 +491,7 @@ func TestMonitorPhoneAudio(t *testing.T) {
 	b.Click(`tr[data-agent="alice"] .row-menu-btn`)
 	b.Click(`#row-menu [data-action="assist"]`)
 	b.WaitTrue(wait, "ringing the phone", `document.getElementById('assist-status').textContent === 'Ringing your phone (+15550100100)… answer to start listening.'`)
-	b.WaitTrue(wait, "not answered, in words", `document.getElementById('assist-panel').dataset.mode === 'ended' && document.getElementById('assist-status').textContent === "Your phone was not answered in time, so the assist on Alice Johnson's call did not start."`)
+	b.WaitTrue(wait, "not answered, in words", `document.getElementById('assist-panel').dataset.mode === 'ended' && document.getElementById('assist-status').textContent === "Your phone was not answered within 1 second, so the assist on Alice Johnson's call did not start."`)
 	b.Eval(`earshotTest.settled()`, nil)
 	b.Screenshot(filepath.Join(shots, "monitor-assist-no-answer.png"))
 	b.Click("#assist-close")

@@ -71,7 +71,7 @@ export function endedWords(reason, agent, ringSeconds, kind = 'assist') {
   const What = what[0].toUpperCase() + what.slice(1);
   if (r === 'closed') return '';
   if (r === 'no answer') {
-    const within = ringSeconds > 0 ? `within ${ringSeconds} seconds` : 'in time';
+    const within = ringSeconds > 0 ? `within ${ringSeconds} second${ringSeconds === 1 ? '' : 's'}` : 'in time';
     return `Your phone was not answered ${within}, so ${what} did not start.`;
   }
   if (r.startsWith('not reached')) {
