@@ -36,7 +36,7 @@ func (rt route) pattern() string { return rt.method + " " + rt.path }
 
 // routes is every route the server answers besides the static pages.
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		{"GET", "/healthz", public, s.healthz},
 		{"GET", "/readyz", public, s.readyz},
 		{"GET", "/metrics", public, s.serveMetrics},
@@ -71,6 +71,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/users", adminOnly, s.addUser},
 		{"PUT", "/api/v1/users/{name}/password", loggedIn, s.setPassword},
 	}
+	rs = append(rs, s.adminRoutes()...)
+	rs = append(rs, s.callRoutes()...)
+	return append(rs, s.demoRoutes()...)
 }
 
 // mux registers every route, a JSON 404/405 for the rest of /api/, and the
