@@ -26,7 +26,7 @@ func (e *Engine) SetState(name string, st State, reason, actor string) error {
 			reason = "logout"
 		}
 		if st == Available {
-			reason = ""
+			reason = availableReason(a.state, reason, actor)
 		}
 		if a.state == Ringing {
 			e.unoffer(a.call, a, "cancelled")
@@ -35,6 +35,11 @@ func (e *Engine) SetState(name string, st State, reason, actor string) error {
 			a.call = nil
 		}
 		e.setState(a, st, reason, actor)
+		if st == Available {
+			// The reason is history's (who ended the ACW, and why); an
+			// available agent has no reason to show.
+			a.reason = ""
+		}
 		if st == Offline {
 			e.endListenInForCall(a)
 		}
@@ -43,6 +48,19 @@ func (e *Engine) SetState(name string, st State, reason, actor string) error {
 		}
 		return nil
 	})
+}
+
+// availableReason is what is stored with a move to Available from from:
+// an agent's own Ready needs none; a supervisor's keeps the reason given,
+// and ending After Call Work without one says so.
+func availableReason(from State, reason, actor string) string {
+	switch {
+	case actor == "":
+		return ""
+	case reason == "" && from == ACW:
+		return ReasonACWEnded
+	}
+	return reason
 }
 
 // checkState says whether a may move to st, and why not.
@@ -132,6 +150,29 @@ func (e *Engine) StartAssisting(name, supervisor string) error {
 	})
 }
 
+// ReopenHelp turns a green icon back to red: the assist that turned it
+// green ended before anyone answered, so the agent's request is still
+// open and every supervisor of the team is asked again. actor is the
+// supervisor whose attempt failed, reason how it ended. An agent who has
+// logged out meanwhile goes back to blue instead.
+func (e *Engine) ReopenHelp(name, actor, reason string) error {
+	return e.do(func() error {
+		a, err := e.agent(name)
+		if err != nil {
+			return err
+		}
+		if a.help != HelpAssisting {
+			return fmt.Errorf("agent %s: no assist to reopen (help is %s): %w", name, a.help, ErrNotAllowed)
+		}
+		h := HelpRequested
+		if a.state == Offline {
+			h = HelpNone
+		}
+		e.setHelpWhy(a, h, actor, reason)
+		return nil
+	})
+}
+
 // ClearHelp returns the icon to blue, from red or green; actor is the
 // supervisor who cleared it.
 func (e *Engine) ClearHelp(name, actor string) error {
@@ -148,9 +189,11 @@ func (e *Engine) ClearHelp(name, actor string) error {
 	})
 }
 
-func (e *Engine) setHelp(a *agent, h Help, actor string) {
+func (e *Engine) setHelp(a *agent, h Help, actor string) { e.setHelpWhy(a, h, actor, "") }
+
+func (e *Engine) setHelpWhy(a *agent, h Help, actor, reason string) {
 	a.help = h
-	ev := events.Event{Kind: events.HelpState, Agent: a.name, State: string(h), Actor: actor}
+	ev := events.Event{Kind: events.HelpState, Agent: a.name, State: string(h), Actor: actor, Reason: reason}
 	if a.call != nil {
 		ev.Call = a.call.id
 	}

@@ -116,7 +116,10 @@ func wait(d time.Duration) step  { return func(f *fixture) error { f.clk.Advance
 func requestHelp(a string) step  { return func(f *fixture) error { return f.e.RequestHelp(a) } }
 func cancelHelp(a string) step   { return func(f *fixture) error { return f.e.CancelHelp(a) } }
 func assisting(a string) step    { return func(f *fixture) error { return f.e.StartAssisting(a, "sup") } }
-func clearHelp(a string) step    { return func(f *fixture) error { return f.e.ClearHelp(a, "sup") } }
+func reopenHelp(a string) step {
+	return func(f *fixture) error { return f.e.ReopenHelp(a, "sup", "no answer") }
+}
+func clearHelp(a string) step { return func(f *fixture) error { return f.e.ClearHelp(a, "sup") } }
 func listenIn(a string, m ListenIn) step {
 	return func(f *fixture) error { return f.e.SetListenIn(a, m) }
 }

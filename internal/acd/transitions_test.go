@@ -168,6 +168,10 @@ func TestHelpCycle(t *testing.T) {
 		{"clear turns green to blue", []step{login("a1"), requestHelp("a1"), assisting("a1")}, clearHelp("a1"), nil, HelpNone},
 		{"clear turns red to blue", []step{login("a1"), requestHelp("a1")}, clearHelp("a1"), nil, HelpNone},
 		{"clear with nothing to clear is refused", []step{login("a1")}, clearHelp("a1"), ErrNotAllowed, HelpNone},
+		{"an unanswered assist turns green back to red", []step{login("a1"), requestHelp("a1"), assisting("a1")}, reopenHelp("a1"), nil, HelpRequested},
+		{"an unanswered assist of an agent who logged out turns blue", []step{login("a1"), requestHelp("a1"), assisting("a1"), logout("a1")},
+			reopenHelp("a1"), nil, HelpNone},
+		{"reopen with no assist is refused", []step{login("a1"), requestHelp("a1")}, reopenHelp("a1"), ErrNotAllowed, HelpRequested},
 		{"green stays after the call ends", []step{login("a1"), arrive("c1", "100"), answer("c1", "a1"), requestHelp("a1"), assisting("a1")},
 			hangup("c1", "customer"), nil, HelpAssisting},
 	}
@@ -253,5 +257,53 @@ func TestStoreFailureAnnouncesNothing(t *testing.T) {
 	// the earlier change is stored with the next command, in order
 	if len(f.rec.stored) < 2 || f.rec.stored[0].Kind != "agent.state" || f.rec.stored[0].Agent != "a1" {
 		t.Fatalf("the earlier change was lost: %+v", f.rec.stored)
+	}
+}
+
+// TestStoredReasons: what a state change stores beside the state: who
+// made it and why, so history can show a supervisor's hand.
+func TestStoredReasons(t *testing.T) {
+	inACW := []step{login("a1"), arrive("c1", "100"), answer("c1", "a1"), hangup("c1", "customer")}
+	rows := []struct {
+		name       string
+		given      []step
+		when       step
+		state      State
+		reason     string // stored with the change
+		actor      string
+		liveReason string // on the agent's row afterwards
+	}{
+		{"a supervisor ends After Call Work with a reason", inACW, force("a1", Available, "Wrap-up stuck", "sup"),
+			Available, "Wrap-up stuck", "sup", ""},
+		{"a supervisor ends After Call Work without one", inACW, force("a1", Available, "", "sup"),
+			Available, ReasonACWEnded, "sup", ""},
+		{"the agent's own Ready stores no reason", inACW, force("a1", Available, "done", ""),
+			Available, "", "", ""},
+		{"a supervisor makes an agent Not Ready", []step{login("a1")}, force("a1", NotReady, "coaching", "sup"),
+			NotReady, "coaching", "sup", "coaching"},
+		{"a supervisor makes a Not Ready agent available", []step{notReady("a1", "Break")}, force("a1", Available, "Break over", "sup"),
+			Available, "Break over", "sup", ""},
+		{"a supervisor logs an agent out", []step{login("a1")}, force("a1", Offline, "End of shift", "sup"),
+			Offline, "End of shift", "sup", "End of shift"},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			f := newFixture(t, smallConfig())
+			f.run(r.given...)
+			f.run(r.when)
+			last := f.rec.stored[len(f.rec.stored)-1]
+			for i := len(f.rec.stored) - 1; i >= 0; i-- {
+				if e := f.rec.stored[i]; e.Kind == "agent.state" && e.Agent == "a1" {
+					last = e
+					break
+				}
+			}
+			if State(last.State) != r.state || last.Reason != r.reason || last.Actor != r.actor {
+				t.Fatalf("stored %s (reason %q, actor %q), want %s (reason %q, actor %q)", last.State, last.Reason, last.Actor, r.state, r.reason, r.actor)
+			}
+			if v, _ := f.e.Agent("a1"); v.State != r.state || v.Reason != r.liveReason {
+				t.Fatalf("agent is %s (%q), want %s (%q)", v.State, v.Reason, r.state, r.liveReason)
+			}
+		})
 	}
 }

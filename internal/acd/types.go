@@ -46,6 +46,9 @@ const (
 	ReasonMissed      = "missed call"
 	ReasonRejected    = "rejected call"
 	ReasonUnreachable = "unreachable"
+	// ReasonACWEnded is stored when a supervisor ends an agent's After
+	// Call Work without giving a reason.
+	ReasonACWEnded = "After Call Work ended by a supervisor"
 )
 
 // Errors that callers branch on. They are wrapped with context.
@@ -73,6 +76,10 @@ type Inbound struct {
 	ID     string
 	DID    string
 	Caller string
+	// Prefer names an agent of the queue to offer the call to first, when
+	// that agent is Available ("Call me" in the demo). Otherwise the
+	// queue's strategy routes the call as usual.
+	Prefer string
 }
 
 // AgentView is a snapshot of one agent.

@@ -309,7 +309,8 @@ func TestAssistRefused(t *testing.T) {
 
 // TestAssistNoAnswer: while the supervisor's phone rings nobody hears
 // anything new; not answered in the assist ring time, the session ends
-// "no answer" and the ringing stops.
+// "no answer" and the ringing stops. alice had asked for help: nobody
+// helped, so her request is open again (red, not green).
 func TestAssistNoAnswer(t *testing.T) {
 	r := newAssistRig(t, func(c *config.Config) { c.AssistRingTime = 2 * time.Second })
 	alice := r.phone("alice", toneAgent)
@@ -320,9 +321,15 @@ func TestAssistNoAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	cust := r.customer()
+	if err := r.a.Engine().RequestHelp("alice"); err != nil {
+		t.Fatal(err)
+	}
 	var started struct{ Session assist.Session }
 	if code := samC.do("POST", "/api/v1/agents/alice/assist", nil, &started); code != 201 {
 		t.Fatalf("assist: %d", code)
+	}
+	if v, _ := r.a.Engine().Agent("alice"); v.Help != acd.HelpAssisting {
+		t.Fatalf("help while sam's phone rings: %s, want assisting (green)", v.Help)
 	}
 	if !sam.b.WaitOutput("Incoming call", 5*time.Second) {
 		t.Fatal("sam's phone does not ring")
@@ -333,6 +340,9 @@ func TestAssistNoAnswer(t *testing.T) {
 	r.gone(started.Session.ID)
 	if reason := endOf(t, r, started.Session.ID); reason != assist.EndNoAnswer {
 		t.Fatalf("ended %q, want %q", reason, assist.EndNoAnswer)
+	}
+	if v, _ := r.a.Engine().Agent("alice"); v.Help != acd.HelpRequested {
+		t.Fatalf("help after the unanswered assist: %s, want requested (red) again", v.Help)
 	}
 	if !sam.b.WaitOutput("session closed", 5*time.Second) {
 		t.Fatal("sam's phone goes on ringing")

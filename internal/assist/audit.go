@@ -5,22 +5,26 @@ import (
 	"slices"
 	"time"
 
+	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/events"
 )
 
 // Record is one session as the audit shows it: who, which agent and call,
 // when each mode began and ended, and how it ended.
 type Record struct {
-	ID      string      `json:"id"`
-	Kind    SessionKind `json:"kind"`
-	User    string      `json:"user"`
-	Agent   string      `json:"agent"`
-	Call    string      `json:"call"`
-	Queue   string      `json:"queue,omitempty"`
-	Started time.Time   `json:"started"`
-	Ended   time.Time   `json:"ended,omitzero"` // zero while live
-	Reason  string      `json:"reason,omitempty"`
-	Modes   []Span      `json:"modes"`
+	ID    string      `json:"id"`
+	Kind  SessionKind `json:"kind"`
+	User  string      `json:"user"`
+	Agent string      `json:"agent"`
+	// UserDisplay and AgentDisplay are display names, filled in by Named.
+	UserDisplay  string    `json:"user_display,omitempty"`
+	AgentDisplay string    `json:"agent_display,omitempty"`
+	Call         string    `json:"call"`
+	Queue        string    `json:"queue,omitempty"`
+	Started      time.Time `json:"started"`
+	Ended        time.Time `json:"ended,omitzero"` // zero while live
+	Reason       string    `json:"reason,omitempty"`
+	Modes        []Span    `json:"modes"`
 }
 
 // Span is one mode of a session and when it held; To is zero while it
@@ -78,4 +82,14 @@ func Audit(evs []events.Event) []Record {
 		out = append(out, *order[i])
 	}
 	return out
+}
+
+// Named fills in the records' display names from cfg (a user no longer
+// configured keeps their user name).
+func Named(cfg *config.Config, recs []Record) []Record {
+	for i := range recs {
+		recs[i].UserDisplay = displayName(cfg, recs[i].User)
+		recs[i].AgentDisplay = displayName(cfg, recs[i].Agent)
+	}
+	return recs
 }

@@ -12,6 +12,9 @@ type Availability struct {
 	Why     string   `json:"why,omitempty"`
 	By      []string `json:"by"`        // supervisors with a live session on the agent, oldest first
 	Listens []string `json:"listeners"` // colleagues listening in, oldest first
+	// Names are the display names of everyone in By and Listens, by user
+	// name: supervisors have no row of their own to take them from.
+	Names map[string]string `json:"names"`
 }
 
 // Availability says whether a supervisor of the agent may click Assist:
@@ -20,12 +23,14 @@ type Availability struct {
 func (d *Desk) Availability(agent string) Availability {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a := Availability{By: []string{}, Listens: []string{}}
+	a := Availability{By: []string{}, Listens: []string{}, Names: map[string]string{}}
 	for _, s := range d.ofAgent(agent, KindAssist) {
 		a.By = append(a.By, s.user)
+		a.Names[s.user] = s.names[0]
 	}
 	for _, s := range d.ofAgent(agent, KindListen) {
 		a.Listens = append(a.Listens, s.user)
+		a.Names[s.user] = s.names[0]
 	}
 	v, err := d.acd.Agent(agent)
 	if err != nil {

@@ -26,6 +26,7 @@ type ACD interface {
 	Agent(name string) (acd.AgentView, error)
 	Call(id string) (acd.CallView, error)
 	StartAssisting(agent, supervisor string) error
+	ReopenHelp(agent, actor, reason string) error
 	ClearHelp(agent, actor string) error
 	TakeOver(callID, supervisor string) error
 	Hangup(callID, by string) error
@@ -70,16 +71,19 @@ const (
 
 // Session is a snapshot of one live session.
 type Session struct {
-	ID        string      `json:"id"`
-	Kind      SessionKind `json:"kind"`
-	User      string      `json:"user"` // the supervisor or the listening colleague
-	Agent     string      `json:"agent"`
-	Call      string      `json:"call"`
-	Queue     string      `json:"queue,omitempty"`
-	Mode      Mode        `json:"mode"`
-	Endpoint  Endpoint    `json:"endpoint"`
-	Started   time.Time   `json:"started"`
-	ModeSince time.Time   `json:"mode_since"`
+	ID   string      `json:"id"`
+	Kind SessionKind `json:"kind"`
+	User string      `json:"user"` // the supervisor or the listening colleague
+	// UserDisplay and AgentDisplay are the two people's display names.
+	UserDisplay  string    `json:"user_display"`
+	Agent        string    `json:"agent"`
+	AgentDisplay string    `json:"agent_display"`
+	Call         string    `json:"call"`
+	Queue        string    `json:"queue,omitempty"`
+	Mode         Mode      `json:"mode"`
+	Endpoint     Endpoint  `json:"endpoint"`
+	Started      time.Time `json:"started"`
+	ModeSince    time.Time `json:"mode_since"`
 }
 
 // Role is the party role the session's leg has in the hearing matrix.
@@ -95,6 +99,7 @@ type session struct {
 	kind    SessionKind
 	user    string
 	agent   string
+	names   [2]string // display names of user and agent, as at the start
 	call    string
 	queue   string
 	ep      Endpoint
@@ -105,7 +110,8 @@ type session struct {
 }
 
 func (s *session) view() Session {
-	return Session{ID: s.id, Kind: s.kind, User: s.user, Agent: s.agent, Call: s.call, Queue: s.queue,
+	return Session{ID: s.id, Kind: s.kind, User: s.user, UserDisplay: s.names[0], Agent: s.agent, AgentDisplay: s.names[1],
+		Call: s.call, Queue: s.queue,
 		Mode: s.mode, Endpoint: s.ep, Started: s.started, ModeSince: s.since}
 }
 
@@ -130,7 +136,16 @@ type Desk struct {
 	endpoints map[string]Endpoint // by user: where their assist audio goes
 	plan      *dialplan.Plan
 	planFrom  *config.Config
-	pending   []events.Event // events not yet stored
+	greens    map[string]*green // by agent: icons this desk's assists turned green
+	pending   []events.Event    // events not yet stored
+}
+
+// green is an agent's help icon that an assist turned green: what it was
+// before, and whether any assist since was answered. If the last assist
+// ends and none was, nobody helped: the icon goes back to what it was.
+type green struct {
+	before   acd.Help
+	answered bool
 }
 
 // New returns a desk with no sessions.
@@ -138,7 +153,7 @@ func New(cfg Config) *Desk {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return &Desk{clk: cfg.Clock, sink: cfg.Sink, acd: cfg.ACD, prefix: hex.EncodeToString(b[:]),
-		sessions: map[string]*session{}, endpoints: map[string]Endpoint{}}
+		sessions: map[string]*session{}, endpoints: map[string]Endpoint{}, greens: map[string]*green{}}
 }
 
 // do runs one command as the ACD does: fn checks everything that can fail
@@ -199,6 +214,32 @@ func (d *Desk) end(s *session, reason string) {
 	delete(d.sessions, s.id)
 	s.mode, s.since = Ended, d.clk.Now()
 	d.emit(s, Ended, reason)
+	if s.kind == KindAssist {
+		d.settleHelp(s, reason)
+	}
+}
+
+// settleHelp runs when assist s has ended. While other assists on the
+// agent live, the icon stays green. Once none does: if one of them was
+// answered, green stays until a supervisor clears it; if none was, nobody
+// helped, and the icon goes back to what it was, a request (red) being
+// still open, so every supervisor is asked again.
+func (d *Desk) settleHelp(s *session, reason string) {
+	g := d.greens[s.agent]
+	if g == nil || len(d.ofAgent(s.agent, KindAssist)) > 0 {
+		return
+	}
+	delete(d.greens, s.agent)
+	if g.answered {
+		return
+	}
+	// The icon is the ACD's: if it changed meanwhile (a supervisor cleared
+	// it), the ACD refuses and that change stands.
+	if g.before == acd.HelpRequested {
+		_ = d.acd.ReopenHelp(s.agent, s.user, reason)
+	} else {
+		_ = d.acd.ClearHelp(s.agent, s.user)
+	}
 }
 
 // session finds a live session.

@@ -60,7 +60,7 @@ func (d *Desk) Listen(colleague, agent string, ep Endpoint) (Session, error) {
 		}
 		now := d.clk.Now()
 		s := &session{id: d.newID(KindListen), kind: KindListen, user: colleague, agent: agent, call: c.ID,
-			queue: c.Queue, ep: ep, mode: Ringing, started: now, since: now}
+			names: [2]string{displayName(cfg, colleague), displayName(cfg, agent)}, queue: c.Queue, ep: ep, mode: Ringing, started: now, since: now}
 		d.sessions[s.id] = s
 		d.emit(s, Ringing, "")
 		d.armRing(s)

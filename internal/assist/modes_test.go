@@ -313,7 +313,7 @@ func TestAvailability(t *testing.T) {
 	if a := f.desk.Availability("alice"); !a.Allowed || a.Why != "" {
 		t.Fatalf("on call: %+v", a)
 	}
-	id := f.start("sam", "alice")
+	id := f.answered("sam", "alice")
 	f.run(hangup("c1", "customer"))
 	if _, err := f.desk.Session(id); err == nil {
 		t.Fatal("session outlived the call")

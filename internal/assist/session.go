@@ -69,8 +69,15 @@ func (d *Desk) Start(supervisor, agent string, ep Endpoint) (StartResult, error)
 		if err := d.acd.StartAssisting(agent, supervisor); err != nil {
 			return fmt.Errorf("start assisting %s: %w", agent, err)
 		}
+		if d.greens[agent] == nil || v.Help != acd.HelpAssisting {
+			// Not green yet (or cleared while another assist rang): remember
+			// what it was. Green already with no record of why (an assist
+			// before a restart): it stays green.
+			d.greens[agent] = &green{before: v.Help, answered: v.Help == acd.HelpAssisting}
+		}
 		now := d.clk.Now()
 		s := &session{id: d.newID(KindAssist), kind: KindAssist, user: supervisor, agent: agent, call: c.ID,
+			names: [2]string{displayName(cfg, supervisor), displayName(cfg, agent)},
 			queue: c.Queue, ep: ep, mode: Ringing, started: now, since: now}
 		d.sessions[s.id] = s
 		d.emit(s, Ringing, "")
@@ -155,6 +162,9 @@ func (d *Desk) Answered(id string) error {
 		if s.ringTmr != nil {
 			s.ringTmr.Stop()
 			s.ringTmr = nil
+		}
+		if g := d.greens[s.agent]; g != nil && s.kind == KindAssist {
+			g.answered = true
 		}
 		d.setMode(s, Listen)
 		return nil

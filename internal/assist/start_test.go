@@ -65,11 +65,17 @@ func TestStart(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			if err := f.desk.Answered(r.Session.ID); err != nil {
+				return err
+			}
 			return f.desk.Close(r.Session.ID, "sam")
 		}}, sup: "sam", agent: "alice", clears: true},
 		{name: "green after the call ended: Assist clears it", setup: []step{onCall("alice", "c1"), func(f *fixture) error {
-			_, err := f.desk.Start("sue", "alice", samPhone)
-			return err
+			r, err := f.desk.Start("sue", "alice", samPhone)
+			if err != nil {
+				return err
+			}
+			return f.desk.Answered(r.Session.ID)
 		}, hangup("c1", "customer")}, sup: "sam", agent: "alice", clears: true},
 	}
 	for _, r := range rows {
@@ -149,8 +155,8 @@ func TestRingTimeout(t *testing.T) {
 	if err := f.desk.Answered(id); !errors.Is(err, ErrUnknownSession) {
 		t.Fatalf("an answer after the ring time: %v, want ErrUnknownSession", err)
 	}
-	if h := f.agent("alice").Help; h != acd.HelpAssisting {
-		t.Fatalf("help %s: the icon stays green until a supervisor clears it", h)
+	if h := f.agent("alice").Help; h != acd.HelpNone {
+		t.Fatalf("help %s: nobody assisted, so the icon goes back to blue", h)
 	}
 }
 

@@ -373,6 +373,11 @@ func TestMonitorPage(t *testing.T) {
 	click("#state-confirm")
 	phonetest.Eventually(t, wait, "alice available", func() bool { v, _ := eng.Agent("alice"); return v.State == acd.Available })
 	b.WaitTrue(wait, "dialog closed", `!document.getElementById('state-dialog').open`)
+	var ended struct{ State, Reason, Actor string }
+	b.Eval(`fetch('/api/v1/history?agent=alice&kind=agent.state&limit=1').then(r => r.json()).then(o => o.events[0])`, &ended)
+	if ended.State != "available" || ended.Reason != "Wrap-up stuck" || ended.Actor != "sam" {
+		t.Fatalf("End After Call Work stored %+v, want available, reason and actor", ended)
+	}
 	click(`tr[data-agent="alice"] .row-menu-btn`)
 	click(`#row-menu [data-action="assist"]`)
 	phonetest.Eventually(t, wait, "alice's help back to blue", func() bool { v, _ := eng.Agent("alice"); return v.Help == acd.HelpNone })
@@ -412,10 +417,24 @@ func TestMonitorPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WaitTrue(wait, "pop-up closed for sam", `earshotTest.toasts().length === 0`)
-	b.WaitTrue(wait, "sue shown assisting", rowText("erin", ".c-by")+` === 'sue'`)
-	if err := m.Desk.Close(res.Session.ID, "sue"); err != nil {
+	b.WaitTrue(wait, "sue shown assisting, by her display name", rowText("erin", ".c-by")+` === 'Sue Park'`)
+	// sue's phone never answers: nobody helped erin, so her request is
+	// open again: red, the row flashes and the pop-up is back.
+	if err := m.Desk.RingFailed(res.Session.ID, "busy"); err != nil {
 		t.Fatal(err)
 	}
+	b.WaitTrue(wait, "erin's pop-up again, saying why", `earshotTest.toasts().join() === 'erin' && `+
+		`document.querySelector('.toast[data-agent="erin"] .toast-note').textContent === 'Sue Park could not be reached; the request is open again.'`)
+	b.WaitTrue(wait, "pop-ups in place", `[...document.querySelectorAll('.toast')].every(t => t.getAnimations().every(a => a.playState === 'finished'))`)
+	shot("monitor-help-reopened")
+	b.WaitTrue(wait, "erin's row red again", `document.querySelector('tr[data-agent="erin"]').classList.contains('flash') && `+
+		rowText("erin", ".help-text")+` === 'Help requested' && `+rowText("erin", ".c-by")+` === '—'`)
+	click(`.toast[data-agent="erin"] .toast-close`)
+	b.WaitTrue(wait, "pop-up dismissed", `earshotTest.toasts().length === 0`)
+	if err := eng.ClearHelp("erin", "sam"); err != nil {
+		t.Fatal(err)
+	}
+	b.WaitTrue(wait, "erin's row calm", `!document.querySelector('tr[data-agent="erin"]').classList.contains('flash')`)
 
 	// An assist the customer ends: the panel says so plainly.
 	click(`tr[data-agent="grace"] .row-menu-btn`)
@@ -439,6 +458,11 @@ func TestMonitorPage(t *testing.T) {
 	b.Eval(`[...document.querySelector('#history-rows tr').cells].map(c => c.textContent)`, &first)
 	if first[2] != "Grace Liu" || first[6] != "Customer hung up" {
 		t.Fatalf("newest history row: %q", first)
+	}
+	var sues []string
+	b.Eval(`[...document.querySelector('#history-rows tr[data-session="`+res.Session.ID+`"]').cells].map(c => c.textContent)`, &sues)
+	if sues[1] != "Sue Park" || sues[2] != "Erin Walsh" || sues[6] != "Not reached: busy" {
+		t.Fatalf("sue's session in the history, by display names: %q", sues)
 	}
 	var takeover []string
 	b.Eval(`[...document.querySelector('#history-rows tr[data-session="`+id+`"]').cells].map(c => c.textContent)`, &takeover)

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/clock"
+	"github.com/earshot/earshot/internal/events"
 )
 
 func names(t *testing.T, r result, key string) []string {
@@ -182,5 +186,110 @@ func TestHealth(t *testing.T) {
 	e.srv.SetReady(true)
 	if r := c.call("GET", "/readyz", nil); r.status != 200 {
 		t.Fatalf("readyz after SetReady: %d", r.status)
+	}
+}
+
+// storedEvents is a Sink for the real ACD and a History over what it
+// stored, newest first as the store answers.
+type storedEvents struct {
+	bus *events.Bus
+	mu  sync.Mutex // guards evs
+	evs []events.Event
+}
+
+func (s *storedEvents) Store(evs []events.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range evs {
+		evs[i].Seq = int64(len(s.evs) + 1)
+		s.evs = append(s.evs, evs[i])
+	}
+	return nil
+}
+
+func (s *storedEvents) Announce(evs []events.Event) {
+	for _, e := range evs {
+		s.bus.Publish(e)
+	}
+}
+
+func (s *storedEvents) Events(_ context.Context, f HistoryFilter) ([]events.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []events.Event
+	for i := len(s.evs) - 1; i >= 0 && len(out) < f.Limit; i-- {
+		if e := s.evs[i]; (f.Agent == "" || e.Agent == f.Agent) && (f.Kind == "" || e.Kind == f.Kind) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// TestSupervisorEndsACW: a supervisor ending an agent's After Call Work
+// (the monitor's "End After Call Work", through the real ACD) is stored
+// with the supervisor as actor and the reason given, or a reason that says
+// so when none is given, and the history shows it.
+func TestSupervisorEndsACW(t *testing.T) {
+	var eng *acd.Engine
+	e := newEnv(t, func(o *Options) {
+		st := &storedEvents{bus: o.Bus}
+		eng = acd.New(testConfig(t), o.Clock.(clock.Clock), st)
+		o.Engine, o.History = eng, st
+	})
+	supA, alice := e.login("sup-a"), e.login("alice")
+	inACW := func(call string) {
+		t.Helper()
+		if v, _ := eng.Agent("alice"); v.State != acd.Available {
+			expect(t, "alice available", alice.call("PUT", "/api/v1/me/state", map[string]string{"state": "available"}), 200)
+		}
+		if _, err := eng.Arrive(acd.Inbound{ID: call, DID: "+15550100", Caller: "+15557654321"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Answer(call, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.Hangup(call, "customer"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastState := func() map[string]any {
+		t.Helper()
+		r := supA.call("GET", "/api/v1/history?agent=alice&kind=agent.state&limit=1", nil)
+		expect(t, "history", r, 200)
+		evs := r.json()["events"].([]any)
+		if len(evs) != 1 {
+			t.Fatalf("history: %s", r.body)
+		}
+		return evs[0].(map[string]any)
+	}
+
+	for _, tc := range []struct{ given, stored string }{
+		{"Wrap-up stuck", "Wrap-up stuck"},
+		{"", acd.ReasonACWEnded},
+	} {
+		inACW("c-" + tc.stored)
+		if got := lastState(); got["state"] != "acw" {
+			t.Fatalf("before: %v", got)
+		}
+		r := supA.call("PUT", "/api/v1/agents/alice/state", map[string]string{"state": "available", "reason": tc.given})
+		expect(t, "end ACW", r, 200)
+		if r.json()["state"] != "available" || r.json()["reason"] != nil {
+			t.Fatalf("row after End ACW: %s", r.body)
+		}
+		if got := lastState(); got["state"] != "available" || got["actor"] != "sup-a" || got["reason"] != tc.stored {
+			t.Fatalf("stored %v, want available by sup-a, reason %q", got, tc.stored)
+		}
+	}
+	// Ending ACW twice is refused and stores nothing.
+	r := supA.call("PUT", "/api/v1/agents/alice/state", map[string]string{"state": "available", "reason": "again"})
+	expect(t, "end ACW of an available agent", r, 409)
+	if got := lastState(); got["reason"] != acd.ReasonACWEnded {
+		t.Fatalf("a refused change was stored: %v", got)
+	}
+	// The agent's own Ready stores no reason.
+	inACW("c-own")
+	expect(t, "alice ready", alice.call("PUT", "/api/v1/me/state", map[string]string{"state": "available", "reason": "done"}), 200)
+	if got := lastState(); got["actor"] != nil || got["reason"] != nil {
+		t.Fatalf("the agent's own Ready: %v", got)
 	}
 }

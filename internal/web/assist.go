@@ -329,7 +329,7 @@ func (s *Server) assistHistory(w http.ResponseWriter, r *http.Request, c *caller
 		}
 		evs = append(evs, got...)
 	}
-	out := slices.DeleteFunc(assist.Audit(evs), func(rec assist.Record) bool {
+	out := slices.DeleteFunc(assist.Named(s.eng.Config(), assist.Audit(evs)), func(rec assist.Record) bool {
 		return !c.view.seesSession(rec.Agent, rec.User)
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"history": out})

@@ -23,6 +23,10 @@ func (e deskEngine) StartAssisting(agent, sup string) error {
 	return e.setHelp(agent, acd.HelpAssisting, sup)
 }
 
+func (e deskEngine) ReopenHelp(agent, sup, _ string) error {
+	return e.setHelp(agent, acd.HelpRequested, sup)
+}
+
 func (e deskEngine) TakeOver(callID, sup string) error {
 	e.mu.Lock()
 	c, ok := e.calls[callID]
@@ -165,7 +169,8 @@ func TestAssistAPI(t *testing.T) {
 	expect(t, "assist alice", r, 201)
 	s := r.json()["session"].(map[string]any)
 	id := s["id"].(string)
-	if s["mode"] != "ringing" || s["user"] != "sup-a" || s["call"] != "c1" || r.json()["agent"].(map[string]any)["help"] != "assisting" {
+	if s["mode"] != "ringing" || s["user"] != "sup-a" || s["user_display"] != "User sup-a" || s["agent_display"] != "User alice" ||
+		s["call"] != "c1" || r.json()["agent"].(map[string]any)["help"] != "assisting" {
 		t.Fatalf("started %s", r.body)
 	}
 	expect(t, "talk while ringing", supA.call("PUT", "/api/v1/assists/"+id, map[string]string{"mode": "talk"}), 409)
@@ -186,6 +191,9 @@ func TestAssistAPI(t *testing.T) {
 	r = supA.call("GET", "/api/v1/agents/alice", nil)
 	if by := r.json()["assist"].(map[string]any)["by"].([]any); len(by) != 1 || by[0] != "sup-a" {
 		t.Fatalf("row's assisting supervisors %v", by)
+	}
+	if names := r.json()["assist"].(map[string]any)["names"].(map[string]any); len(names) != 1 || names["sup-a"] != "User sup-a" {
+		t.Fatalf("row's display names of who is assisting: %v", names)
 	}
 	for who, want := range map[*client]int{supA: 1, alice: 1, supB: 0} {
 		r := who.call("GET", "/api/v1/assists", nil)
@@ -271,7 +279,8 @@ func TestAssistHistory(t *testing.T) {
 			closed = m
 		}
 	}
-	if closed == nil || closed["reason"] != "closed" || len(closed["modes"].([]any)) != 2 || closed["ended"] != "2025-01-06T09:00:09Z" {
+	if closed == nil || closed["reason"] != "closed" || len(closed["modes"].([]any)) != 2 || closed["ended"] != "2025-01-06T09:00:09Z" ||
+		closed["user_display"] != "User sup-a" || closed["agent_display"] != "User alice" {
 		t.Fatalf("record %v", closed)
 	}
 	if n := len(admin.call("GET", "/api/v1/assists?history=1", nil).json()["history"].([]any)); n != 3 {

@@ -53,7 +53,7 @@ function row(r, now, who, agentName) {
   tr.dataset.session = r.id;
   cell(tr, when(r.started), 'tnum');
   const sup = document.createElement('span');
-  sup.textContent = who(r.user);
+  sup.textContent = who(r.user, r.user_display);
   if (r.kind === 'listen') {
     const tag = document.createElement('span');
     tag.className = 'tag';
@@ -61,7 +61,7 @@ function row(r, now, who, agentName) {
     sup.append(' ', tag);
   }
   cell(tr, sup);
-  cell(tr, agentName(r.agent));
+  cell(tr, r.agent_display && agentName(r.agent) === r.agent ? r.agent_display : agentName(r.agent));
   cell(tr, [r.queue, r.call].filter(Boolean).join(' · '), 'muted tnum');
   const modes = document.createElement('span');
   modes.className = 'spans';

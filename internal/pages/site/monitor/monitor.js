@@ -13,7 +13,7 @@ import {loadHistory} from './history.js';
 import {AgentActions, NO_WEB_CLIENT} from './actions.js';
 import {notify} from './notices.js';
 import {perfStart, perfStop} from './frames.js';
-import {sentence} from './words.js';
+import {reopenedWords, sentence} from './words.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +33,9 @@ let panel = null;
 let toasts = null;
 let ticker = 0;
 let actions = null;
+// Display names of people who have no row (other supervisors, listeners),
+// by user name, as the server gives them with rows and sessions.
+const names = new Map();
 
 // ---- Start ---------------------------------------------------------------
 
@@ -263,6 +266,7 @@ function onStatus(status, detail) {
 function onMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
+      for (const a of msg.agents || []) learnNames(a);
       fillTeams(msg.agents || []);
       table.setAll(msg.agents || []);
       toasts.sync(msg.agents || []);
@@ -270,6 +274,7 @@ function onMessage(msg) {
       break;
     case 'agent':
       if (!msg.agent) return;
+      learnNames(msg.agent);
       table.upsert(msg.agent);
       toasts.update(msg.agent);
       if (menu.key === msg.agent.name) refreshMenu();
@@ -277,6 +282,8 @@ function onMessage(msg) {
     case 'event': {
       const e = msg.event || {};
       if (e.kind === 'assist.mode' || e.kind === 'listen.session') panel.onEvent(e);
+      // A request open again: an assist ended before it was answered.
+      if (e.kind === 'help.state' && e.state === 'requested' && e.actor && e.reason) toasts.note(e.agent, reopenedWords(who(e.actor), e.reason));
       break;
     }
   }
@@ -287,6 +294,7 @@ function onMessage(msg) {
 async function loadSessions() {
   try {
     const out = await api('GET', '/api/v1/assists');
+    for (const s of out.assists || []) if (s.user_display) names.set(s.user, s.user_display);
     panel.setSessions(out.assists || []);
   } catch {
     panel.setSessions([]);
@@ -325,10 +333,19 @@ function drawCounts(t) {
 
 // ---- Names ---------------------------------------------------------------
 
-function who(user) {
+// who names a person: "You", an agent's display name, or another
+// supervisor's as the server gave it (display, if given, is the fallback).
+function who(user, display) {
   if (S.me && user === S.me.user) return 'You';
   const a = table && table.row(user);
-  return a ? a.display || a.name : user;
+  if (a) return a.display || a.name;
+  return names.get(user) || display || user;
+}
+
+// learnNames keeps the display names a row's assist part gives.
+function learnNames(a) {
+  const n = a.assist && a.assist.names;
+  if (n) for (const [user, display] of Object.entries(n)) if (display) names.set(user, display);
 }
 
 function agentName(name) {

@@ -113,7 +113,7 @@ export class AssistPanel {
       const kind = s ? s.kind : e.kind === 'listen.session' ? 'listen' : 'assist';
       this.sessions.delete(id);
       this.notes.delete(id);
-      const words = endedWords(e.reason, this.agentName(agent), this.ringSeconds, kind);
+      const words = endedWords(e.reason, this.agentName(agent), this.ringSeconds, kind, s && s.endpoint && s.endpoint.kind);
       if (this.shownId === id || !this.shownId) {
         this.releaseTalk(false);
         this.shownId = this.newestId();

@@ -20,7 +20,7 @@ const COLUMNS = {
   call: {first: 'ascending', key: (a) => (hasCall(a) ? `${a.queue || ''}\u0000${a.caller || ''}`.toLowerCase() : null)},
   calltime: {first: 'descending', key: (a) => (callSinceOf(a) ? -callSinceOf(a) : null)},
   help: {first: 'descending', key: (a) => 2 - (HELP_ORDER[a.help] ?? 2)},
-  by: {first: 'ascending', key: (a) => (a.assist && a.assist.by && a.assist.by.length ? a.assist.by.join(', ').toLowerCase() : null)},
+  by: {first: 'ascending', key: (a) => (a.assist && a.assist.by && a.assist.by.length ? a.assist.by.map((u) => (a.assist.names && a.assist.names[u]) || u).join(', ').toLowerCase() : null)},
   team: {first: 'ascending', key: (a) => ((a.teams || []).length ? a.teams.join(', ').toLowerCase() : null)},
   handled: {first: 'descending', key: (a) => (a.stats ? a.stats.handled : null)},
   aht: {first: 'descending', key: (a) => (a.stats && a.stats.aht_seconds > 0 ? a.stats.aht_seconds : null)},
@@ -324,8 +324,10 @@ export class AgentTable {
     this.attr(v, 'helpLabel', v.help, 'aria-label', help === 'none' ? 'No help requested' : HELP_WORDS[help] || help);
     const by = (a.assist && a.assist.by) || [];
     const listeners = (a.assist && a.assist.listeners) || [];
-    let byWords = by.map(this.who).join(', ');
-    if (listeners.length) byWords += `${byWords ? ' · ' : ''}${listeners.map(this.who).join(', ')} listening`;
+    const known = (a.assist && a.assist.names) || {};
+    const name = (u) => this.who(u, known[u]);
+    let byWords = by.map(name).join(', ');
+    if (listeners.length) byWords += `${byWords ? ' · ' : ''}${listeners.map(name).join(', ')} listening`;
     this.set(v, 'by', v.by, byWords || '—');
     const teams = (a.teams || []).join(', ');
     this.set(v, 'team', v.team, teams || '—');

@@ -20,6 +20,7 @@ export class HelpToasts {
     this.canAssist = canAssist;
     this.toasts = new Map(); // agent → {el, row, order}
     this.dismissed = new Set(); // agents whose pop-up this supervisor closed
+    this.notes = new Map(); // agent → why the request is open again
     this.seq = 0;
     this.more = document.createElement('p');
     this.more.className = 'toast-more';
@@ -31,6 +32,7 @@ export class HelpToasts {
     const t = this.toasts.get(row.name);
     if (row.help !== 'requested') {
       this.dismissed.delete(row.name);
+      this.notes.delete(row.name);
       if (t) this.remove(row.name);
       return;
     }
@@ -51,6 +53,16 @@ export class HelpToasts {
     const asking = new Set(rows.filter((r) => r.help === 'requested').map((r) => r.name));
     for (const name of [...this.toasts.keys()]) if (!asking.has(name)) this.remove(name);
     for (const r of rows) this.update(r);
+  }
+
+  /**
+   * Says on an agent's pop-up why their request is open again (an assist
+   * that ended before it was answered); the words go with the request.
+   */
+  note(name, words) {
+    this.notes.set(name, words);
+    const t = this.toasts.get(name);
+    if (t) this.fill(t);
   }
 
   /** The agents with a pop-up open. */
@@ -87,6 +99,9 @@ export class HelpToasts {
     el.querySelector('.toast-name').textContent = display;
     const call = a.call && (a.state === 'on_call' || a.state === 'ringing') ? [a.queue, a.caller].filter(Boolean).join(' · ') : '';
     el.querySelector('.toast-text').textContent = [stateWords(a), call].filter(Boolean).join(' · ');
+    const note = el.querySelector('.toast-note');
+    note.textContent = this.notes.get(a.name) || '';
+    note.hidden = !note.textContent;
     el.querySelector('.toast-close').setAttribute('aria-label', `Dismiss ${display}'s help request`);
     const can = this.canAssist(a);
     const btn = el.querySelector('.toast-assist');

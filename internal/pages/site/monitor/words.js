@@ -63,20 +63,21 @@ export function when(iso) {
  * Why a session of mine ended, as a notice; '' when the supervisor chose it
  * (Close) and nothing needs saying. agent is the agent's display name,
  * ringSeconds how long a session rings (0: not known), kind "assist" or
- * "listen".
+ * "listen", device the endpoint's kind ("web" for the web client).
  */
-export function endedWords(reason, agent, ringSeconds, kind = 'assist') {
+export function endedWords(reason, agent, ringSeconds, kind = 'assist', device = 'phone') {
   const r = String(reason || '');
+  const dev = device === 'web' ? 'web client' : 'phone';
   const what = kind === 'listen' ? `listening in on ${agent}` : `the assist on ${agent}'s call`;
   const What = what[0].toUpperCase() + what.slice(1);
   if (r === 'closed') return '';
   if (r === 'no answer') {
     const within = ringSeconds > 0 ? `within ${ringSeconds} second${ringSeconds === 1 ? '' : 's'}` : 'in time';
-    return `Your phone was not answered ${within}, so ${what} did not start.`;
+    return `Your ${dev} was not answered ${within}, so ${what} did not start.`;
   }
   if (r.startsWith('not reached')) {
     const why = r.slice('not reached'.length).replace(/^:\s*/, '');
-    return `Your phone could not be rung${why ? ` (${why})` : ''}, so ${what} did not start.`;
+    return `Your ${dev} could not be rung${why ? ` (${why})` : ''}, so ${what} did not start.`;
   }
   switch (r) {
     case 'customer hung up':
@@ -85,7 +86,7 @@ export function endedWords(reason, agent, ringSeconds, kind = 'assist') {
       return `${agent} hung up. ${What} has ended.`;
     case 'supervisor hung up':
     case 'listener hung up':
-      return `You hung up your phone, so ${what} has ended.`;
+      return `You hung up your ${dev}, so ${what} has ended.`;
     case 'call ended':
       return `${agent}'s call ended, and ${what} with it.`;
     case 'call taken over':
@@ -117,4 +118,18 @@ export function auditEnd(reason) {
   if (words) return words;
   if (r.startsWith('not reached')) return sentence(r).replace(/\.$/, '');
   return r ? sentence(r).replace(/\.$/, '') : '';
+}
+
+/**
+ * Why an agent's help request is open again, from the help event that
+ * reopened it: sup is who tried ("You" for me), reason how the assist
+ * ended before it was answered.
+ */
+export function reopenedWords(sup, reason) {
+  const r = String(reason || '');
+  const whose = sup === 'You' ? 'Your' : `${sup}'s`;
+  if (r === 'no answer') return `${whose} assist was not answered; the request is open again.`;
+  if (r.startsWith('not reached')) return `${sup === 'You' ? 'You' : sup} could not be reached; the request is open again.`;
+  if (r === 'closed') return `${whose} assist was closed before it was answered; the request is open again.`;
+  return `${whose} assist ended before it was answered; the request is open again.`;
 }
