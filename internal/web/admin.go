@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/earshot/earshot/internal/auth"
 	"github.com/earshot/earshot/internal/config"
@@ -84,11 +85,15 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	next, err := mergeConfig(s.eng.Config(), &in)
+	next, _, err := s.change(r, c, func(next *config.Config) error {
+		merged, err := mergeConfig(next, &in)
+		if err != nil {
+			return err
+		}
+		*next = *merged
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if err := s.apply(r, next, c, "configuration replaced"); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, publicConfig(next))
@@ -159,20 +164,35 @@ func hashNew(pw, user string) (string, error) {
 	return h, nil
 }
 
-// apply validates next and hands it to the Reconfigurer. Validation
-// failures are the client's: 400 with the reason.
-func (s *Server) apply(r *http.Request, next *config.Config, c *caller, what string) error {
+// change edits a copy of the configuration in force, validates it and
+// hands it to the Reconfigurer, audited with what config.Diff says
+// changed. One admin change runs at a time, so none is lost. A change
+// that changes nothing is not applied: it returns the configuration in
+// force and no lines. Validation failures are the client's: 400 with the
+// reason, and nothing changes.
+func (s *Server) change(r *http.Request, c *caller, edit func(next *config.Config) error) (*config.Config, []string, error) {
 	if s.admin == nil {
-		return errorf(http.StatusServiceUnavailable, "configuration changes are not available")
+		return nil, nil, errorf(http.StatusServiceUnavailable, "configuration changes are not available")
+	}
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
+	cur := s.eng.Config()
+	next := cur.Clone()
+	if err := edit(next); err != nil {
+		return nil, nil, err
 	}
 	if err := next.Validate(); err != nil {
-		return errorf(http.StatusBadRequest, "invalid configuration: %v", err)
+		return nil, nil, errorf(http.StatusBadRequest, "invalid configuration: %v", err)
 	}
-	if err := s.admin.Reconfigure(r.Context(), next, c.user.Name, what); err != nil {
+	lines := config.Diff(cur, next)
+	if len(lines) == 0 {
+		return cur, nil, nil
+	}
+	if err := s.admin.Reconfigure(r.Context(), next, c.user.Name, strings.Join(lines, "\n")); err != nil {
 		if errors.Is(err, ErrInvalidConfig) {
-			return err
+			return nil, nil, err
 		}
-		return fmt.Errorf("apply configuration (%s): %w", what, err)
+		return nil, nil, fmt.Errorf("apply configuration (%s): %w", lines[0], err)
 	}
-	return nil
+	return next, lines, nil
 }

@@ -27,8 +27,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 			return errorf(http.StatusBadRequest, "unknown role %q; use agent, supervisor or admin", role)
 		}
 	}
-	cur := s.eng.Config()
-	if _, ok := cur.User(in.Name); ok {
+	if _, ok := s.eng.Config().User(in.Name); ok {
 		return errorf(http.StatusConflict, "user %q already exists", in.Name)
 	}
 	u := in.User
@@ -41,9 +40,14 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if in.SIPPassword != nil {
 		u.SIPPassword = *in.SIPPassword
 	}
-	next := cur.Clone()
-	next.Users = append(next.Users, u)
-	if err := s.apply(r, next, c, "user "+u.Name+" added"); err != nil {
+	_, _, err = s.change(r, c, func(next *config.Config) error {
+		if _, ok := next.User(u.Name); ok {
+			return errorf(http.StatusConflict, "user %q already exists", u.Name)
+		}
+		next.Users = append(next.Users, u)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	u.PasswordHash, u.SIPPassword = "", ""
@@ -88,9 +92,15 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	next := cur.Clone()
-	next.Users[i].PasswordHash = h
-	if err := s.apply(r, next, c, "password of "+name+" changed"); err != nil {
+	_, _, err = s.change(r, c, func(next *config.Config) error {
+		i := slices.IndexFunc(next.Users, func(u config.User) bool { return u.Name == name })
+		if i < 0 {
+			return errorf(http.StatusNotFound, "no user %q", name)
+		}
+		next.Users[i].PasswordHash = h
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

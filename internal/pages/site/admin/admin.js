@@ -1,0 +1,244 @@
+// The /admin page: an admin signs in and changes users, teams, queues,
+// numbers, the dial plan, Not Ready reasons and listen-in permission. Each
+// section saves only its part through its own API route; the server
+// validates, stores, applies at once and audits. On an error the server's
+// sentence is shown beside the field and nothing changes; on success a
+// toast says what changed, in the audit's words.
+
+import {api, login, me, logout, connectEvents, ApiError} from '/shared/api.js';
+import {sentence, humanize, clearErrors, showError} from './dom.js';
+import {renderUsers, renderTeams, renderListen, bindPeople} from './people.js';
+import {renderQueues, renderDIDs, renderReasons, bindRouting} from './routing.js';
+import {renderPlan, bindPlan} from './plan.js';
+import {loadAudit} from './audit.js';
+
+const $ = (id) => document.getElementById(id);
+const TABS = ['users', 'teams', 'queues', 'dids', 'dialplan', 'reasons', 'listen', 'audit'];
+
+const S = {
+  me: null,
+  cfg: null, // the configuration in force, as GET /api/v1/config shows it
+  tab: 'users',
+  saving: false,
+};
+
+// ctx is what the sections use: the configuration and the one way to
+// change it.
+const ctx = {
+  cfg: () => S.cfg,
+  me: () => S.me,
+  save,
+};
+
+async function boot() {
+  bind();
+  const fromHash = location.hash.slice(1);
+  if (TABS.includes(fromHash)) S.tab = fromHash;
+  try {
+    S.me = await me();
+    await enter();
+  } catch (err) {
+    showLogin(err.status === 401 ? '' : sentence(err.message));
+  }
+}
+
+function show(view) {
+  for (const v of ['login', 'denied', 'admin']) $(`${v}-view`).hidden = view !== v;
+  $('who').hidden = view === 'login';
+  if (S.me) $('who-name').textContent = S.me.display || S.me.user;
+  document.title = view === 'admin' ? 'Admin · earshot' : 'Sign in · Admin · earshot';
+}
+
+function showLogin(message) {
+  show('login');
+  const e = $('login-error');
+  e.hidden = !message;
+  e.textContent = message || '';
+  $('login-user').focus();
+}
+
+async function submitLogin(ev) {
+  ev.preventDefault();
+  const user = $('login-user').value.trim();
+  const password = $('login-password').value;
+  const err = $('login-error');
+  if (!user || !password) {
+    err.hidden = false;
+    err.textContent = !user ? 'Enter your user name.' : 'Enter your password.';
+    (!user ? $('login-user') : $('login-password')).focus();
+    return;
+  }
+  const btn = $('login-submit');
+  btn.disabled = true;
+  btn.textContent = 'Signing in…';
+  try {
+    await login(user, password);
+    S.me = await me();
+    $('login-password').value = '';
+    err.hidden = true;
+    await enter();
+  } catch (e) {
+    err.hidden = false;
+    err.textContent = sentence(e.message);
+    $('login-password').select();
+  } finally {
+    btn.disabled = false;
+    btn.textContent = 'Sign in';
+  }
+}
+
+async function enter() {
+  if (!(S.me.roles || []).includes('admin')) {
+    show('denied');
+    return;
+  }
+  S.cfg = await api('GET', '/api/v1/config');
+  show('admin');
+  renderAll();
+  selectTab(S.tab, false);
+  watch();
+}
+
+async function signOut() {
+  try {
+    await logout();
+  } finally {
+    location.reload();
+  }
+}
+
+// ---- Sections ------------------------------------------------------------
+
+function renderAll() {
+  renderUsers(ctx);
+  renderTeams(ctx);
+  renderQueues(ctx);
+  renderDIDs(ctx);
+  renderPlan(ctx);
+  renderReasons(ctx);
+  renderListen(ctx);
+}
+
+function selectTab(tab, focus = true) {
+  S.tab = tab;
+  for (const t of TABS) {
+    const btn = $(`tab-${t}`);
+    const on = t === tab;
+    btn.setAttribute('aria-selected', String(on));
+    btn.tabIndex = on ? 0 : -1;
+    $(`${t}-panel`).hidden = !on;
+  }
+  if (history.replaceState) history.replaceState(null, '', `#${tab}`);
+  if (tab === 'audit') loadAudit();
+  if (focus) $(`tab-${tab}`).focus();
+}
+
+function bindTabs() {
+  for (const t of TABS) $(`tab-${t}`).addEventListener('click', () => selectTab(t));
+  document.querySelector('.sidenav .tabs').addEventListener('keydown', (ev) => {
+    const i = TABS.indexOf(S.tab);
+    let j = -1;
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowRight') j = (i + 1) % TABS.length;
+    if (ev.key === 'ArrowUp' || ev.key === 'ArrowLeft') j = (i + TABS.length - 1) % TABS.length;
+    if (ev.key === 'Home') j = 0;
+    if (ev.key === 'End') j = TABS.length - 1;
+    if (j >= 0) {
+      ev.preventDefault();
+      selectTab(TABS[j]);
+    }
+  });
+}
+
+/**
+ * save sends one change. On success the page takes the configuration the
+ * server answers with, redraws and says what changed; on an error it shows
+ * the server's sentence in form (when given) and changes nothing. Resolves
+ * to true on success. said is what the toast says for routes that do not
+ * answer with the changes (adding a user, setting a password).
+ */
+async function save(method, path, body, form, said) {
+  if (form) clearErrors(form);
+  const submit = form && form.querySelector('[type=submit]');
+  if (submit) submit.disabled = true;
+  S.saving = true;
+  try {
+    const out = await api(method, path, body);
+    if (out && out.config) S.cfg = out.config;
+    else S.cfg = await api('GET', '/api/v1/config');
+    const changes = (out && out.changes) || (said ? [said] : []);
+    toast(changes.length ? `Saved: ${changes.join('; ')}` : 'Saved. Nothing changed.', 'good');
+    renderAll();
+    if (S.tab === 'audit') loadAudit();
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      showLogin('Your session ended. Sign in again.');
+      return false;
+    }
+    if (form) {
+      const box = showError(form, err);
+      box.scrollIntoView({block: 'nearest'});
+    }
+    toast(`Not saved: ${humanize(err.message)}`, 'bad');
+    return false;
+  } finally {
+    S.saving = false;
+    if (submit) submit.disabled = false;
+  }
+}
+
+let toastTimer = 0;
+
+/** Shows a short message at the bottom of the window. */
+function toast(msg, kind) {
+  const t = $('toast');
+  t.textContent = msg;
+  t.dataset.kind = kind;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), kind === 'bad' ? 9000 : 5000);
+}
+
+// ---- Changes by other admins --------------------------------------------
+
+let events = null;
+
+function watch() {
+  if (events) return;
+  events = connectEvents({
+    onMessage(msg) {
+      if (msg.type !== 'event' || !msg.event || msg.event.kind !== 'config.changed') return;
+      if (S.tab === 'audit') loadAudit();
+      if (msg.event.actor === S.me.user) return;
+      $('remote-change-text').textContent = `${msg.event.actor || 'Someone'} changed the settings just now. Reload to see their change; unsaved edits here would be lost.`;
+      $('remote-change').hidden = false;
+    },
+  });
+}
+
+async function reloadSettings() {
+  S.cfg = await api('GET', '/api/v1/config');
+  $('remote-change').hidden = true;
+  renderAll();
+}
+
+function bind() {
+  $('login-form').addEventListener('submit', submitLogin);
+  $('signout').addEventListener('click', signOut);
+  $('denied-signout').addEventListener('click', signOut);
+  $('remote-reload').addEventListener('click', reloadSettings);
+  $('audit-refresh').addEventListener('click', () => loadAudit());
+  bindTabs();
+  bindPeople(ctx);
+  bindRouting(ctx);
+  bindPlan(ctx);
+}
+
+// For tests: the page's view of things.
+window.earshotTest = {
+  ready: () => !!S.cfg && !S.saving,
+  tab: () => S.tab,
+  cfg: () => S.cfg,
+};
+
+boot();
