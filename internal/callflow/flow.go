@@ -75,9 +75,10 @@ type Flow struct {
 	log *slog.Logger
 	sub *events.Sub
 
-	mu    sync.Mutex // guards calls and music
-	calls map[string]*liveCall
-	music map[string]media.Source // per queue
+	mu        sync.Mutex // guards calls, music, finishing and every callLog
+	calls     map[string]*liveCall
+	music     map[string]media.Source // per queue
+	finishing map[string]*callLog     // ended recorded calls awaiting their sessions' ends
 }
 
 // liveCall is one customer call and everyone on it.
@@ -92,6 +93,7 @@ type liveCall struct {
 	rings    map[string]context.CancelFunc // agent or assist session → stop ringing
 	parties  map[string]*party             // by key(); the customer is not here
 	rec      *media.Recording
+	log      *callLog // what the recording's metadata is made of
 }
 
 // party is someone other than the customer with a leg in the call.
@@ -134,7 +136,8 @@ func New(ctx context.Context, cfg Config) *Flow {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	f := &Flow{cfg: cfg, log: cfg.Logger, calls: map[string]*liveCall{}, music: map[string]media.Source{}}
+	f := &Flow{cfg: cfg, log: cfg.Logger, calls: map[string]*liveCall{}, music: map[string]media.Source{},
+		finishing: map[string]*callLog{}}
 	f.sub = cfg.Bus.Subscribe(16384)
 	go f.loop(ctx)
 	return f
@@ -157,6 +160,7 @@ func (f *Flow) loop(ctx context.Context) {
 }
 
 func (f *Flow) handle(ctx context.Context, e events.Event) {
+	f.note(e)
 	switch e.Kind {
 	case events.CallOffered:
 		f.ring(ctx, e.Call, e.Agent)
@@ -183,7 +187,8 @@ func (f *Flow) InboundCall(c *sip.Call) error {
 		return fmt.Errorf("%w: call %s has no media leg", sip.ErrUnavailable, c.ID())
 	}
 	lc := &liveCall{id: c.ID(), customer: c, leg: leg, caller: c.Caller(),
-		rings: map[string]context.CancelFunc{}, parties: map[string]*party{}}
+		rings: map[string]context.CancelFunc{}, parties: map[string]*party{},
+		log: &callLog{did: c.DID()}}
 	lc.room = f.cfg.Media.NewRoom()
 	if err := lc.room.Add(leg); err != nil {
 		lc.room.Close()
@@ -284,6 +289,7 @@ func (f *Flow) startRecording(lc *liveCall, queue string) {
 	}
 	f.mu.Lock()
 	lc.rec = rec
+	lc.log.path, lc.log.rec, lc.log.started = path, rec, time.Now()
 	f.mu.Unlock()
 	if err := f.cfg.Engine.NoteRecording(lc.id, path); err != nil {
 		f.log.Warn("store the recording's path", "call", lc.id, "err", err)

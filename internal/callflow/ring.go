@@ -220,6 +220,7 @@ func (f *Flow) release(callID, agent, reason string) {
 
 func (f *Flow) releaseLocked(lc *liveCall, p *party, reason string) {
 	p.released = true
+	f.stopTrack(lc, p.session)
 	lc.room.Remove(p.leg)
 	if lc.parties[p.key()] == p {
 		delete(lc.parties, p.key())
@@ -250,12 +251,10 @@ func (f *Flow) end(callID, reason, by string) {
 		}
 		f.releaseLocked(lc, p, reason)
 	}
-	rec := lc.rec
+	cl := lc.log
 	f.mu.Unlock()
-	if rec != nil {
-		if err := rec.Close(); err != nil {
-			f.log.Warn("finish recording", "call", callID, "err", err)
-		}
+	if cl != nil && cl.rec != nil {
+		f.finishRecording(callID, cl)
 	}
 	lc.room.Close()
 	if by != "customer" && lc.customer != nil {

@@ -22,6 +22,7 @@ type Recording struct {
 	frames  chan recFrame
 	done    chan struct{}
 	dropped atomic.Uint64
+	tapped  atomic.Int64 // frames handed to the recording, dropped ones too
 
 	once sync.Once
 	err  error // set by the writer before done is closed
@@ -94,6 +95,7 @@ func (rec *Recording) tap(f int64) {
 			fr.heard = l.rt.heard16 // on hold or unconnected, it hears nothing
 		}
 	}
+	rec.tapped.Add(1)
 	select {
 	case rec.frames <- fr:
 	default:
@@ -140,6 +142,11 @@ func (rec *Recording) write(f *os.File, channels int) {
 
 // Dropped returns how many frames were lost because the disk fell behind.
 func (rec *Recording) Dropped() uint64 { return rec.dropped.Load() }
+
+// Frames returns how many 20 ms frames the recording has been given so
+// far (its length in frames, dropped ones included): a second recording
+// started now begins that far into this one.
+func (rec *Recording) Frames() int64 { return rec.tapped.Load() }
 
 // Close stops the recording and completes the file's header.
 func (rec *Recording) Close() error {

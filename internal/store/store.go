@@ -47,6 +47,13 @@ type Store interface {
 	// Events returns the stored events that match f, ordered by Seq
 	// (ascending unless f.Newest).
 	Events(ctx context.Context, f Filter) ([]events.Event, error)
+	// CallsArrived returns the call.arrived events of calls that arrived
+	// in [since, until) (zero: unbounded) into queue ("" any), with Seq
+	// below before (0: no bound), newest first, at most limit (≥ 1).
+	CallsArrived(ctx context.Context, queue string, since, until time.Time, before int64, limit int) ([]events.Event, error)
+	// CallEvents returns every event of the named calls (at most
+	// MaxCallIDs), ordered by Seq.
+	CallEvents(ctx context.Context, ids []string) ([]events.Event, error)
 
 	// LoadConfig returns the stored configuration, or ErrNotFound when
 	// SaveConfig has never been called. Lists that were empty come back nil.
