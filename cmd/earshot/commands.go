@@ -17,6 +17,7 @@ import (
 	"github.com/earshot/earshot/internal/auth"
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/store"
+	"github.com/earshot/earshot/internal/web"
 )
 
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
@@ -69,8 +70,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *rate < 0 {
-		return usageError{"--calls-per-minute cannot be negative"}
+	if *rate < 0 || *rate > web.MaxCallsPerMinute {
+		return usageError{fmt.Sprintf("--calls-per-minute must be between 0 and %d", web.MaxCallsPerMinute)}
 	}
 	cfg := config.Demo()
 	cfg.Listen.HTTP, cfg.Listen.SIP = *httpAddr, *sipAddr

@@ -91,7 +91,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"serve", "--config", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"demo", "--help"}, 2, "Usage: earshot demo"},
-		{[]string{"demo", "--calls-per-minute", "-1"}, 2, "cannot be negative"},
+		{[]string{"demo", "--calls-per-minute", "-1"}, 2, "between 0 and 120"},
+		{[]string{"demo", "--calls-per-minute", "121"}, 2, "between 0 and 120"},
 		{[]string{"simulate", "--target", "sip:192.0.2.1:5060"}, 2, "on this machine"},
 		{[]string{"simulate", "--target", "nonsense"}, 2, "want sip:IP:PORT"},
 	}

@@ -29,7 +29,7 @@ func (e *Engine) Arrive(in Inbound) (string, error) {
 		qname = q.cfg.Name
 		e.order++
 		now := e.clk.Now()
-		c := &call{id: in.ID, queue: q, caller: in.Caller, did: in.DID, priority: did.Priority, order: e.order, arrived: now}
+		c := &call{id: in.ID, queue: q, caller: in.Caller, did: in.DID, prefer: in.Prefer, priority: did.Priority, order: e.order, arrived: now}
 		e.calls[c.id] = c
 		e.emit(events.Event{Kind: events.CallArrived, Call: c.id, Queue: qname, Caller: c.caller, DID: c.did})
 		e.enqueue(c, q, "arrived")

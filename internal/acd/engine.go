@@ -55,6 +55,7 @@ type call struct {
 	queue    *queue
 	caller   string
 	did      string
+	prefer   string // Inbound.Prefer
 	priority int
 	order    int64
 	arrived  time.Time

@@ -57,6 +57,10 @@ func (e *Engine) dispatchCall(c *call) {
 	if c.state != CallQueued || len(q.waiting) == 0 || q.waiting[0] != c {
 		return
 	}
+	if a := preferred(c); a != nil {
+		e.offer(c, []*agent{a})
+		return
+	}
 	if q.cfg.Strategy == config.RingAll {
 		var all []*agent
 		for _, a := range q.agents {
@@ -72,6 +76,20 @@ func (e *Engine) dispatchCall(c *call) {
 	if a := e.pickAgent(q); a != nil {
 		e.offer(c, []*agent{a})
 	}
+}
+
+// preferred is the agent the call asks for, if that agent serves the
+// call's queue and is Available.
+func preferred(c *call) *agent {
+	if c.prefer == "" {
+		return nil
+	}
+	for _, a := range c.queue.agents {
+		if a.name == c.prefer && a.state == Available {
+			return a
+		}
+	}
+	return nil
 }
 
 // dispatchAgent gives an available agent the best waiting call among its

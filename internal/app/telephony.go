@@ -91,7 +91,7 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 	flowCtx, stopFlow := context.WithCancel(context.Background())
 	a.stopFlow = stopFlow
 	a.flow = callflow.New(flowCtx, callflow.Config{
-		Engine:   a.engine,
+		Engine:   preferArrivals{a.engine, &a.demo},
 		Bus:      a.bus,
 		Media:    a.media,
 		Browsers: a.endpoints,

@@ -148,6 +148,7 @@ func (c *Callers) Run(ctx context.Context) {
 		c.stopSIP()
 		<-c.sipDone
 	}()
+	first := true
 	for {
 		wait := time.Minute
 		if n := c.perMin.Load(); n > 0 && !c.paused.Load() {
@@ -155,6 +156,11 @@ func (c *Callers) Run(ctx context.Context) {
 			mean := time.Minute / time.Duration(n)
 			wait = time.Duration(rand.ExpFloat64() * float64(mean))
 			wait = min(max(wait, 200*time.Millisecond), 3*mean)
+			if first {
+				// the first customer calls at once: a newcomer sees the
+				// floor working without waiting for chance
+				wait = firstCallAfter
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -166,9 +172,13 @@ func (c *Callers) Run(ctx context.Context) {
 		if c.perMin.Load() > 0 && !c.paused.Load() {
 			did := c.cfg.DIDs[rand.IntN(len(c.cfg.DIDs))]
 			go c.Call(ctx, did, randomPatience())
+			first = false
 		}
 	}
 }
+
+// firstCallAfter is when the first simulated customer calls.
+const firstCallAfter = time.Second
 
 // randomPatience is how long a caller stays on the line: most until the
 // conversation is done, some give up while waiting.
@@ -182,6 +192,14 @@ func randomPatience() time.Duration {
 // Call places one call to did from a random caller number, speaks, and
 // hangs up after patience unless earshot hangs up first.
 func (c *Callers) Call(ctx context.Context, did string, patience time.Duration) error {
+	return c.CallFrom(ctx, did, CallerNumber(), patience)
+}
+
+// CallerNumber is a random fictional caller number (+1 555 …).
+func CallerNumber() string { return fmt.Sprintf("+1555%07d", rand.IntN(10_000_000)) }
+
+// CallFrom is Call from the caller number from.
+func (c *Callers) CallFrom(ctx context.Context, did, from string, patience time.Duration) error {
 	c.mu.Lock()
 	c.placed++
 	c.live++
@@ -191,7 +209,6 @@ func (c *Callers) Call(ctx context.Context, did string, patience time.Duration) 
 		c.live--
 		c.mu.Unlock()
 	}()
-	from := fmt.Sprintf("+1555%07d", rand.IntN(10_000_000))
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	call, err := c.sip.Dial(dctx, sip.DialRequest{To: "sip:" + did + "@" + c.cfg.Target, From: from})
 	cancel()

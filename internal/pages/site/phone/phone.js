@@ -6,6 +6,7 @@ import {api, login, me, logout, connectEvents, text} from '/shared/api.js';
 import {Softphone} from './softphone.js';
 import {Ringer} from './ringer.js';
 import {render as draw, uiState as stateOf, sentence, micSentence} from './view.js';
+import {refreshDemo} from '/shared/demo-banner.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,12 +42,18 @@ const S = {
   ringOn: 'browser', // where calls ring, as chosen here
   ringOnServer: '', // what the server last confirmed
   notices: [], // {id, kind, text}
+  demo: null, // GET /api/v1/demo, as the demo banner last read it
+  callMe: {phase: '', text: ''}, // phase: '' | 'calling' | 'error'
 };
+
+// CALL_ME_WAIT is how long "Calling you…" waits for the ring.
+const CALL_ME_WAIT = 20000;
 
 let events = null;
 let phone = null;
 let audioCtx = null;
 let noticeSeq = 0;
+let callMeTimer = 0;
 const ringer = new Ringer(audioContext);
 
 function audioContext() {
@@ -125,6 +132,7 @@ function enterPhone() {
   $('cleanup').checked = phone.cleanup;
   events = connectEvents({onMessage, onStatus});
   phone.ensureMic();
+  refreshDemo();
   render();
 }
 
@@ -170,6 +178,9 @@ function onMessage(msg) {
       phone.onMessage(msg);
       return;
     case 'call.ringing':
+      clearTimeout(callMeTimer);
+      S.callMe = {phase: '', text: ''};
+      if (S.demo && S.demo.enabled) refreshDemo(); // the banner's counts, now
       S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent, phase: 'ringing', since: Date.now()};
       ringer.start();
       text($('announce'), msg.kind === 'assist' || msg.kind === 'listen'
@@ -257,6 +268,7 @@ async function setState(body) {
   try {
     S.agent = await api('PUT', '/api/v1/me/state', body);
     S.hint = '';
+    if (S.callMe.phase === 'error') S.callMe = {phase: '', text: ''}; // a new state: try again
   } catch (e) {
     notify('bad', sentence(e.message));
   }
@@ -277,6 +289,28 @@ async function toggleHelp() {
   }
   render();
   btn.focus();
+}
+
+// callMe asks the demo's simulator to call this agent.
+async function callMe() {
+  if (S.callMe.phase === 'calling') return;
+  clearTimeout(callMeTimer);
+  S.callMe = {phase: 'calling', text: 'Calling you…'};
+  render();
+  try {
+    const out = await api('POST', '/api/v1/me/call-me');
+    if (S.callMe.phase === 'calling' && !S.call) {
+      S.callMe = {phase: 'calling', text: `Calling you… a customer is dialling ${out.did} (queue ${out.queue}).`};
+    }
+    callMeTimer = setTimeout(() => {
+      if (S.callMe.phase !== 'calling') return;
+      S.callMe = {phase: 'error', text: 'The call has not arrived. Check that you are Available, then try again.'};
+      render();
+    }, CALL_ME_WAIT);
+  } catch (e) {
+    S.callMe = {phase: 'error', text: sentence(e.message)};
+  }
+  render();
 }
 
 function setRingOn(where) {
@@ -321,6 +355,9 @@ async function signOut() {
 
 function leavePhone() {
   ringer.stop();
+  clearTimeout(callMeTimer);
+  S.callMe = {phase: '', text: ''};
+  S.demo = null;
   if (events) events.close();
   events = null;
   if (phone) phone.stop();
@@ -391,6 +428,11 @@ function bind() {
     $('keypad').append(b);
   }
   $('help').addEventListener('click', toggleHelp);
+  $('call-me').addEventListener('click', callMe);
+  document.addEventListener('earshot:demo', (e) => {
+    S.demo = e.detail;
+    if (S.view === 'phone') render();
+  });
   for (const r of document.querySelectorAll('input[name="listen"]')) {
     r.addEventListener('change', () => r.checked && setListenIn(r.value));
   }
@@ -417,6 +459,7 @@ function bind() {
 // For tests: what the page hears, and what it shows.
 window.earshotTest = {
   remoteLevel: (freqHz) => (phone ? phone.remoteLevel(freqHz) : -Infinity),
+  speechLevel: () => (phone ? phone.speechLevel() : -200),
   state: uiState,
   audio: () => (phone ? phone.status : 'off'),
   ringOn: () => S.ringOnServer,

@@ -195,6 +195,24 @@ export class Softphone {
     return peak + 13.56;
   }
 
+  /**
+   * The power of the received audio in the speech band (300–3400 Hz), in
+   * dB relative to a full-scale sine: near the level of a voice while
+   * someone speaks, far below −60 dB in silence.
+   */
+  speechLevel() {
+    const an = this.analyser;
+    if (!an) return -200;
+    const bins = new Float32Array(an.frequencyBinCount);
+    an.getFloatFrequencyData(bins);
+    const hz = an.context.sampleRate / an.fftSize;
+    let power = 0;
+    for (let i = Math.ceil(300 / hz); i <= Math.min(bins.length - 1, Math.floor(3400 / hz)); i++) power += 10 ** (bins[i] / 10);
+    // The Blackman window spreads a sine over about 1.73 bins of noise
+    // bandwidth; the same correction as remoteLevel for the rest.
+    return power > 0 ? Math.max(-200, 10 * Math.log10(power / 1.73) + 13.56) : -200;
+  }
+
   /** Closes the connection (the microphone stays granted). */
   close() {
     if (this.pc) {

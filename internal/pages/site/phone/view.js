@@ -129,6 +129,7 @@ function drawCall(st, now) {
     const [title, words] = idleWords(st);
     text($('idle-title'), title);
     text($('idle-text'), words);
+    drawCallMe();
     return;
   }
   $('ringing-actions').hidden = phase !== 'ringing';
@@ -156,6 +157,22 @@ function drawCall(st, now) {
     text($('call-kind'), 'After call work');
     text($('call-time'), acwWords(now));
   }
+}
+
+// drawCallMe shows "Call me" to agents who may use it (everyone in the
+// demo; admins elsewhere), with its progress and problems in words.
+function drawCallMe() {
+  const box = $('call-me-box');
+  box.hidden = !(S.demo && S.demo.call_me && isAgent());
+  if (box.hidden) return;
+  const cm = S.callMe;
+  $('call-me').disabled = cm.phase === 'calling';
+  const hint = $('call-me-text');
+  const idle = S.demo.enabled
+    ? 'Demo: a simulated customer calls your queue, and the call rings here.'
+    : 'Test call: a simulated customer on this server calls your queue, and the call rings here.';
+  text(hint, cm.text || idle);
+  hint.classList.toggle('warn', cm.phase === 'error');
 }
 
 function idleWords(st) {
