@@ -63,6 +63,7 @@ type App struct {
 	phones    *softphone.Phones
 	assist    *assistParts
 	callers   *demo.Callers
+	demo      demoParts // the simulator for the API, and "Call me"
 	stopDemo  context.CancelFunc
 	sipDone   chan error
 }
@@ -143,6 +144,10 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 		Bus:       a.bus,
 		Assist:    a.assist.desk,
 		WebPhones: webAudio{a.phones},
+		Demo:      a.demoAPI(),
+		CallMe:    a.callMeAPI(),
+		Calls:     a.store,
+		DataDir:   cfg.DataDir,
 		Pages:     pages.FS(),
 		Logger:    a.log,
 	})

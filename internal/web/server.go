@@ -31,6 +31,18 @@ type Options struct {
 	// WebPhones says whose web softphone is signed in (optional: without
 	// it nobody can choose the web client for assist audio).
 	WebPhones WebPhones
+	// Calls reads stored calls for call history (optional: the call
+	// history routes answer 503 without it).
+	Calls CallHistory
+	// DataDir is the data folder: recordings are served only from
+	// beneath it (optional: none are served without it).
+	DataDir string
+	// Demo is the caller simulator of "earshot demo" (optional: nil
+	// outside the demo).
+	Demo Demo
+	// CallMe places "Call me" calls (optional: without it Call me
+	// answers 409).
+	CallMe CallMeDialer
 
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always Secure on TLS.
@@ -68,6 +80,7 @@ type Server struct {
 	userLimit *auth.Limiter
 	ipLimit   *auth.Limiter
 	hashSem   chan struct{} // bounds concurrent password hashing
+	adminMu   sync.Mutex    // serialises admin changes: read the configuration, edit, apply
 	dummyOnce sync.Once
 	dummyHash string // verified against for unknown users, so timing says nothing
 	cop       *http.CrossOriginProtection
