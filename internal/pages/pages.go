@@ -1,7 +1,9 @@
 // Package pages holds the web pages earshot serves from its binary: the web
 // softphone at /phone, the supervisor's monitor at /monitor (Agent
-// Performance, help requests, the assist panel, the assist history), and
-// the style sheet and API client (/shared) that every page shares. They are
+// Performance, help requests, the assist panel, the assist history), call
+// history with recordings at /history, the admin pages at /admin, and what
+// every page shares at /shared (style sheet, API client, page links, the
+// demo banner). They are
 // plain ES modules and CSS with no build step; nothing is fetched from
 // outside the server.
 //
