@@ -5,8 +5,9 @@
 // sentence is shown beside the field and nothing changes; on success a
 // toast says what changed, in the audit's words.
 
-import {api, login, me, logout, connectEvents, ApiError} from '/shared/api.js';
-import {sentence, humanize, clearErrors, showError} from './dom.js';
+import {api, connectEvents, ApiError} from '/shared/api.js';
+import {signIn} from '/shared/signin.js';
+import {humanize, clearErrors, showError} from './dom.js';
 import {renderUsers, renderTeams, renderListen, bindPeople} from './people.js';
 import {renderQueues, renderDIDs, renderReasons, bindRouting} from './routing.js';
 import {renderPlan, bindPlan} from './plan.js';
@@ -30,81 +31,37 @@ const ctx = {
   save,
 };
 
-async function boot() {
+// gate signs people in; the page opens for admins only.
+const gate = signIn({
+  page: 'Admin',
+  title: 'Sign in to admin',
+  intro: 'For administrators: users, teams, queues, numbers and the dial plan.',
+  views: ['admin'],
+  who: ['denied', 'admin'],
+  roles: ['admin'],
+  denied: {
+    title: 'You need the admin role',
+    text: "Your account cannot change earshot's settings. Ask an administrator if you need a change.",
+    links: [['/phone', 'Open the web phone'], ['/monitor', 'Open the monitor']],
+  },
+  enter,
+  afterSignOut: () => location.reload(),
+});
+
+function boot() {
   bind();
   const fromHash = location.hash.slice(1);
   if (TABS.includes(fromHash)) S.tab = fromHash;
-  try {
-    S.me = await me();
-    await enter();
-  } catch (err) {
-    showLogin(err.status === 401 ? '' : sentence(err.message));
-  }
+  gate.start();
 }
 
-function show(view) {
-  for (const v of ['login', 'denied', 'admin']) $(`${v}-view`).hidden = view !== v;
-  $('who').hidden = view === 'login';
-  if (S.me) $('who-name').textContent = S.me.display || S.me.user;
-  document.title = view === 'admin' ? 'Admin · earshot' : 'Sign in · Admin · earshot';
-}
-
-function showLogin(message) {
-  show('login');
-  const e = $('login-error');
-  e.hidden = !message;
-  e.textContent = message || '';
-  $('login-user').focus();
-}
-
-async function submitLogin(ev) {
-  ev.preventDefault();
-  const user = $('login-user').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  if (!user || !password) {
-    err.hidden = false;
-    err.textContent = !user ? 'Enter your user name.' : 'Enter your password.';
-    (!user ? $('login-user') : $('login-password')).focus();
-    return;
-  }
-  const btn = $('login-submit');
-  btn.disabled = true;
-  btn.textContent = 'Signing in…';
-  try {
-    await login(user, password);
-    S.me = await me();
-    $('login-password').value = '';
-    err.hidden = true;
-    await enter();
-  } catch (e) {
-    err.hidden = false;
-    err.textContent = sentence(e.message);
-    $('login-password').select();
-  } finally {
-    btn.disabled = false;
-    btn.textContent = 'Sign in';
-  }
-}
-
-async function enter() {
-  if (!(S.me.roles || []).includes('admin')) {
-    show('denied');
-    return;
-  }
+async function enter(user) {
+  S.me = user;
   S.cfg = await api('GET', '/api/v1/config');
-  show('admin');
+  gate.show('admin');
   renderAll();
   selectTab(S.tab, false);
   watch();
-}
-
-async function signOut() {
-  try {
-    await logout();
-  } finally {
-    location.reload();
-  }
 }
 
 // ---- Sections ------------------------------------------------------------
@@ -172,7 +129,7 @@ async function save(method, path, body, form, said) {
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      showLogin('Your session ended. Sign in again.');
+      gate.showLogin('Your session ended. Sign in again.');
       return false;
     }
     if (form) {
@@ -223,9 +180,6 @@ async function reloadSettings() {
 }
 
 function bind() {
-  $('login-form').addEventListener('submit', submitLogin);
-  $('signout').addEventListener('click', signOut);
-  $('denied-signout').addEventListener('click', signOut);
   $('remote-reload').addEventListener('click', reloadSettings);
   $('audit-refresh').addEventListener('click', () => loadAudit());
   bindTabs();

@@ -1,6 +1,8 @@
 // Small DOM helpers for the admin page: build elements, show a server's
 // sentence next to the field it is about.
 
+import {sentence} from '/shared/words.js';
+
 /** h builds an element: h('td', {class: 'x', onclick: fn}, child, 'text'). */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -21,12 +23,7 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /** Makes a server's phrase a sentence: capital first, full stop last. */
-export function sentence(s) {
-  s = String(s || '').trim();
-  if (!s) return '';
-  s = s[0].toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(s) ? s : s + '.';
-}
+export {sentence};
 
 // The configuration's field names as the page labels them.
 const WORDS = [

@@ -2,7 +2,9 @@
 // calls (newest first, a page at a time) and opens one to play its
 // recording and supervisor tracks, read its assist audit and timeline.
 
-import {api, login, me, logout} from '/shared/api.js';
+import {api} from '/shared/api.js';
+import {cell} from '/shared/dom.js';
+import {signIn} from '/shared/signin.js';
 import {showCall} from './detail.js';
 import {OUTCOME, full, seconds, sentence, when} from './words.js';
 
@@ -23,81 +25,35 @@ const name = (u) => (u && S.names.get(u)) || u || '';
 
 // ---- Start and sign in ----------------------------------------------------
 
-async function boot() {
-  bind();
-  try {
-    S.me = await me();
-    await enter();
-  } catch (err) {
-    showLogin(err.status === 401 ? '' : sentence(err.message));
-  }
-}
-
-function show(view) {
-  for (const v of ['login', 'denied', 'history']) $(`${v}-view`).hidden = view !== v;
-  $('who').hidden = view !== 'history';
-  if (S.me) $('who-name').textContent = S.me.display || S.me.user;
-  document.title = view === 'history' ? 'Call history · earshot' : 'Sign in · Call history · earshot';
-}
-
-function showLogin(message) {
-  show('login');
-  const e = $('login-error');
-  e.hidden = !message;
-  e.textContent = message || '';
-  $('login-user').focus();
-}
-
-async function submitLogin(ev) {
-  ev.preventDefault();
-  const user = $('login-user').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  $('login-user').setAttribute('aria-invalid', String(!user));
-  $('login-password').setAttribute('aria-invalid', String(!password));
-  if (!user || !password) {
-    err.hidden = false;
-    err.textContent = !user ? 'Enter your user name.' : 'Enter your password.';
-    (!user ? $('login-user') : $('login-password')).focus();
-    return;
-  }
-  const btn = $('login-submit');
-  btn.disabled = true;
-  btn.textContent = 'Signing in…';
-  try {
-    await login(user, password);
-    S.me = await me();
-    $('login-password').value = '';
-    err.hidden = true;
-    await enter();
-  } catch (e) {
-    err.hidden = false;
-    err.textContent = sentence(e.message);
-    $('login-password').select();
-  } finally {
-    btn.disabled = false;
-    btn.textContent = 'Sign in';
-  }
-}
-
-async function signOut() {
-  try {
-    await logout();
-  } finally {
+// gate signs people in; the page opens for supervisors and admins.
+const gate = signIn({
+  page: 'Call history',
+  title: 'Sign in to call history',
+  intro: "For supervisors and admins: your teams' calls, their recordings and every assist.",
+  views: ['history'],
+  roles: ['supervisor', 'admin'],
+  denied: {
+    title: 'Call history is for supervisors',
+    text: 'Your account has no supervisor or admin role. Your calls are on the web phone.',
+    links: [['/phone', 'Open the web phone']],
+  },
+  enter,
+  afterSignOut() {
     S.me = null;
     $('call-rows').replaceChildren();
     $('detail').hidden = true;
-    showLogin('');
-  }
+    gate.showLogin('');
+  },
+});
+
+function boot() {
+  bind();
+  gate.start();
 }
 
-async function enter() {
-  const roles = (S.me && S.me.roles) || [];
-  if (!roles.includes('supervisor') && !roles.includes('admin')) {
-    show('denied');
-    return;
-  }
-  show('history');
+async function enter(user) {
+  S.me = user;
+  gate.show('history');
   await Promise.all([loadQueues(), loadNames()]);
   await search();
 }
@@ -204,15 +160,6 @@ async function loadPage(more) {
   }
 }
 
-function cell(tr, content, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  tr.append(td);
-  return td;
-}
-
 function row(c) {
   const tr = document.createElement('tr');
   tr.dataset.call = c.id;
@@ -272,9 +219,6 @@ function closeDetail() {
 }
 
 function bind() {
-  $('login-form').addEventListener('submit', submitLogin);
-  $('signout').addEventListener('click', signOut);
-  $('denied-signout').addEventListener('click', signOut);
   $('filters').addEventListener('submit', search);
   $('f-reset').addEventListener('click', () => {
     $('filters').reset();

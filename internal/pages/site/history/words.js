@@ -1,6 +1,7 @@
 // Words for call history: outcomes, times and durations, and one sentence
 // per stored event.
 
+import {sentence} from '/shared/words.js';
 import {clock} from '/shared/api.js';
 
 export const OUTCOME = {
@@ -43,11 +44,7 @@ export function time(iso) {
 }
 
 /** Lower-cased API sentences read as page sentences. */
-export function sentence(s) {
-  if (!s) return '';
-  const t = s.charAt(0).toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(t) ? t : `${t}.`;
-}
+export {sentence};
 
 /** One sentence for a stored event of a call; name(user) gives a display name. */
 export function eventText(e, name) {

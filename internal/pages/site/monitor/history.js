@@ -4,6 +4,7 @@
 // and how the session ended.
 
 import {api, clock} from '/shared/api.js';
+import {cell} from '/shared/dom.js';
 import {MODE_LABEL, auditEnd, sentence, when} from './words.js';
 
 const $ = (id) => document.getElementById(id);
@@ -37,15 +38,6 @@ export async function loadHistory({who, agentName}) {
   $('history-empty-text').textContent = 'Sessions appear here once a supervisor assists or a colleague listens in.';
   body.removeAttribute('aria-busy');
   return records.length;
-}
-
-function cell(tr, content, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  tr.append(td);
-  return td;
 }
 
 function row(r, now, who, agentName) {

@@ -4,7 +4,8 @@
 // WebSocket; the table, the help pop-ups and the assist panel each draw
 // their own part, and controls only send requests.
 
-import {api, login, me, logout, connectEvents, text as setText} from '/shared/api.js';
+import {api, connectEvents, text as setText} from '/shared/api.js';
+import {signIn} from '/shared/signin.js';
 import {AgentTable} from './table.js';
 import {RowMenu} from './menu.js';
 import {AssistPanel} from './panel.js';
@@ -39,81 +40,44 @@ const names = new Map();
 
 // ---- Start ---------------------------------------------------------------
 
-async function boot() {
+// gate signs people in; the monitor opens for supervisors and admins.
+const gate = signIn({
+  page: 'Monitor',
+  title: 'Sign in to the monitor',
+  intro: 'For supervisors: watch your teams live and assist their calls.',
+  views: ['monitor', 'signin'],
+  roles: ['supervisor', 'admin'],
+  denied: {
+    title: 'The monitor is for supervisors',
+    text: 'Your account has no supervisor role. Your calls are on the web phone.',
+    links: [['/phone', 'Open the web phone']],
+  },
+  enter,
+  onShow(view) {
+    S.view = view;
+    $('audio-chip').hidden = view !== 'monitor';
+    $('connection').hidden = view !== 'monitor';
+  },
+  signedIn() {
+    if (!table) return true;
+    location.reload(); // signed in again after the session ended: start afresh
+    return false;
+  },
+  beforeSignOut: leaveMonitor,
+  afterSignOut: () => location.reload(),
+});
+
+function boot() {
   bind();
-  try {
-    S.me = await me();
-    await enter();
-  } catch (err) {
-    showLogin(err.status === 401 ? '' : sentence(err.message));
-  }
+  gate.start();
 }
 
 function show(view) {
-  S.view = view;
-  for (const v of ['login', 'denied', 'signin', 'monitor']) $(`${v}-view`).hidden = view !== v;
-  $('who').hidden = view !== 'monitor' && view !== 'signin';
-  $('audio-chip').hidden = view !== 'monitor';
-  $('connection').hidden = view !== 'monitor';
-  if (S.me) $('who-name').textContent = S.me.display || S.me.user;
-  document.title = view === 'monitor' ? 'Monitor · earshot' : 'Sign in · Monitor · earshot';
+  gate.show(view);
 }
 
-function showLogin(message) {
-  show('login');
-  const e = $('login-error');
-  e.hidden = !message;
-  e.textContent = message || '';
-  $('login-user').focus();
-}
-
-async function submitLogin(ev) {
-  ev.preventDefault();
-  const user = $('login-user').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  $('login-user').setAttribute('aria-invalid', String(!user));
-  $('login-password').setAttribute('aria-invalid', String(!password));
-  if (!user || !password) {
-    err.hidden = false;
-    err.textContent = !user ? 'Enter your user name.' : 'Enter your password.';
-    (!user ? $('login-user') : $('login-password')).focus();
-    return;
-  }
-  const btn = $('login-submit');
-  btn.disabled = true;
-  btn.textContent = 'Signing in…';
-  try {
-    await login(user, password);
-    if (table) {
-      // Signed in again after the session ended: start afresh.
-      location.reload();
-      return;
-    }
-    S.me = await me();
-    $('login-password').value = '';
-    err.hidden = true;
-    await enter();
-  } catch (e) {
-    err.hidden = false;
-    err.textContent = sentence(e.message);
-    $('login-password').select();
-  } finally {
-    btn.disabled = false;
-    btn.textContent = 'Sign in';
-  }
-}
-
-function isSupervisor() {
-  const r = (S.me && S.me.roles) || [];
-  return r.includes('supervisor') || r.includes('admin');
-}
-
-async function enter() {
-  if (!isSupervisor()) {
-    show('denied');
-    return;
-  }
+async function enter(user) {
+  S.me = user;
   S.endpoint = null;
   try {
     const out = await api('GET', '/api/v1/me/assist-endpoint');
@@ -259,7 +223,7 @@ function onStatus(status, detail) {
   $('connection-text').textContent = words;
   if (status === 'ended') {
     leaveMonitor();
-    showLogin(sentence(detail));
+    gate.showLogin(sentence(detail));
   }
 }
 
@@ -398,7 +362,6 @@ function selectTab(tab) {
 // ---- Wiring ----------------------------------------------------------------
 
 function bind() {
-  $('login-form').addEventListener('submit', submitLogin);
   $('signin-form').addEventListener('submit', submitSignin);
   for (const r of document.querySelectorAll('input[name="endpoint"]')) {
     r.addEventListener('change', () => {
@@ -416,8 +379,6 @@ function bind() {
     if (S.view === 'signin' && S.signinRetry && $('signin-web').checked) submitSignin();
   });
   $('audio-change').addEventListener('click', showSignin);
-  $('signout').addEventListener('click', signOut);
-  $('denied-signout').addEventListener('click', signOut);
   $('filter').addEventListener('input', applyFilter);
   $('team-filter').addEventListener('change', applyFilter);
   $('tab-perf').addEventListener('click', () => selectTab('perf'));
@@ -438,12 +399,6 @@ function bind() {
       btn.click();
     }
   });
-}
-
-async function signOut() {
-  leaveMonitor();
-  await logout().catch(() => {});
-  location.reload();
 }
 
 // For tests: what the page shows, and its frame timing.

@@ -1,6 +1,7 @@
 // What the monitor says: state names, help words, how an assist ended,
 // figures as people read them. Nothing here touches the page.
 
+import {sentence, reopenedWords} from '/shared/words.js';
 import {clock} from '/shared/api.js';
 
 /** Agent states in words. */
@@ -25,13 +26,7 @@ export const HELP_ORDER = {requested: 0, assisting: 1, none: 2};
 /** Assist modes in words. */
 export const MODE_LABEL = {ringing: 'Ringing', listen: 'Listening', talk: 'Talking', takeover: 'Taken over', ended: 'Ended'};
 
-/** Makes a server's phrase a sentence: capital first, full stop last. */
-export function sentence(s) {
-  s = String(s || '').trim();
-  if (!s) return '';
-  s = s[0].toUpperCase() + s.slice(1);
-  return /[.!?…]$/.test(s) ? s : s + '.';
-}
+export {sentence, reopenedWords};
 
 /** The state of an agent row in words, with the Not Ready reason. */
 export function stateWords(a) {
@@ -120,16 +115,3 @@ export function auditEnd(reason) {
   return r ? sentence(r).replace(/\.$/, '') : '';
 }
 
-/**
- * Why an agent's help request is open again, from the help event that
- * reopened it: sup is who tried ("You" for me), reason how the assist
- * ended before it was answered.
- */
-export function reopenedWords(sup, reason) {
-  const r = String(reason || '');
-  const whose = sup === 'You' ? 'Your' : `${sup}'s`;
-  if (r === 'no answer') return `${whose} assist was not answered; the request is open again.`;
-  if (r.startsWith('not reached')) return `${sup === 'You' ? 'You' : sup} could not be reached; the request is open again.`;
-  if (r === 'closed') return `${whose} assist was closed before it was answered; the request is open again.`;
-  return `${whose} assist ended before it was answered; the request is open again.`;
-}

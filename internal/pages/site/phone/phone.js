@@ -2,10 +2,12 @@
 // State arrives on the WebSocket and from API answers, lands in S, and
 // render() draws S into the page; controls only send requests.
 
-import {api, login, me, logout, connectEvents, text} from '/shared/api.js';
+import {api, connectEvents, text} from '/shared/api.js';
+import {signIn} from '/shared/signin.js';
 import {Softphone} from './softphone.js';
 import {Ringer} from './ringer.js';
 import {render as draw, uiState as stateOf, sentence, micSentence} from './view.js';
+import {reopenedWords} from '/shared/words.js';
 import {refreshDemo} from '/shared/demo-banner.js';
 
 const $ = (id) => document.getElementById(id);
@@ -38,7 +40,9 @@ const S = {
   ws: 'connecting', // connecting | open | retrying | ended
   hint: '',
   keypad: false,
-  assistedBy: '',
+  assistedBy: '', // the user name of the supervisor assisting this agent
+  helpWhy: '', // why the help request is open again, when an assist fell through
+  names: new Map(), // display names by user name, from the agent's row
   ringOn: 'browser', // where calls ring, as chosen here
   ringOnServer: '', // what the server last confirmed
   notices: [], // {id, kind, text}
@@ -63,57 +67,35 @@ function audioContext() {
 
 // ---- Start ---------------------------------------------------------------
 
-async function boot() {
-  bind();
-  try {
-    S.me = await me();
+// gate signs people in; the page draws its views itself (view.js).
+const gate = signIn({
+  page: 'Phone',
+  title: 'Sign in',
+  intro: 'Sign in to take calls from your queues.',
+  enter: (user) => {
+    S.me = user;
     enterPhone();
-  } catch (err) {
-    showLogin(err.status === 401 ? '' : sentence(err.message));
-  }
-}
-
-function showLogin(message) {
-  S.view = 'login';
-  render();
-  const e = $('login-error');
-  e.hidden = !message;
-  text(e, message || '');
-  $('login-user').focus();
-}
-
-async function submitLogin(ev) {
-  ev.preventDefault();
-  const user = $('login-user').value.trim();
-  const password = $('login-password').value;
-  const err = $('login-error');
-  $('login-user').setAttribute('aria-invalid', String(!user));
-  $('login-password').setAttribute('aria-invalid', String(!password));
-  if (!user || !password) {
-    err.hidden = false;
-    text(err, !user ? 'Enter your user name.' : 'Enter your password.');
-    (!user ? $('login-user') : $('login-password')).focus();
-    return;
-  }
-  const btn = $('login-submit');
-  btn.disabled = true;
-  text(btn, 'Signing in…');
-  try {
-    await login(user, password);
+  },
+  show(view) {
+    S.view = view;
+    render();
+  },
+  signedIn() {
     sessionStorage.removeItem(RING_KEY); // a new sign-in rings here again
-    S.me = await me();
-    $('login-password').value = '';
-    err.hidden = true;
     audioContext().resume().catch(() => {}); // the click lets the page make sound
-    enterPhone();
-  } catch (e) {
-    err.hidden = false;
-    text(err, sentence(e.message));
-    $('login-password').select();
-  } finally {
-    btn.disabled = false;
-    text(btn, 'Sign in');
-  }
+    return true;
+  },
+  beforeSignOut,
+  afterSignOut() {
+    sessionStorage.removeItem(RING_KEY);
+    leavePhone();
+    gate.showLogin('');
+  },
+});
+
+function boot() {
+  bind();
+  gate.start();
 }
 
 function isAgent() {
@@ -122,7 +104,7 @@ function isAgent() {
 
 function enterPhone() {
   S.view = 'phone';
-  S.agent = S.me.agent || null;
+  setAgent(S.me.agent || null);
   S.notices = [];
   S.ringOn = sessionStorage.getItem(RING_KEY) === 'phone' ? 'phone' : 'browser';
   S.ringOnServer = '';
@@ -156,7 +138,7 @@ function onStatus(status, detail) {
   }
   if (status === 'ended') {
     leavePhone();
-    showLogin(sentence(detail));
+    gate.showLogin(sentence(detail));
     return;
   }
   render();
@@ -165,10 +147,10 @@ function onStatus(status, detail) {
 function onMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
-      S.agent = (msg.agents || []).find((a) => a.name === S.me.user) || S.agent;
+      setAgent((msg.agents || []).find((a) => a.name === S.me.user) || S.agent);
       break;
     case 'agent':
-      if (msg.agent && msg.agent.name === S.me.user) S.agent = msg.agent;
+      if (msg.agent && msg.agent.name === S.me.user) setAgent(msg.agent);
       break;
     case 'event':
       onEvent(msg.event || {});
@@ -234,9 +216,12 @@ function onMessage(msg) {
 function onEvent(e) {
   if (e.agent !== S.me.user) return;
   if (e.kind === 'help.state') {
+    // An assist that fell through puts the request back, saying why.
+    S.helpWhy = e.state === 'requested' && e.actor && e.reason ? reopenedWords(nameOf(e.actor), e.reason) : '';
+    if (S.helpWhy) S.notices = S.notices.filter((n) => n.key !== 'assist'); // it never started
     if (e.state === 'assisting') {
       S.assistedBy = e.actor || '';
-      notify('good', 'Assistance has started' + (e.actor ? `: ${e.actor} is with you on this call.` : '.'), 'assist');
+      notify('good', assistWords(), 'assist');
     } else if (e.state === 'none') {
       S.assistedBy = '';
     }
@@ -245,6 +230,30 @@ function onEvent(e) {
   } else if (e.kind === 'call.handler_ended' && e.reason === 'taken_over') {
     notify('info', ENDED.taken_over[1], 'takeover:' + e.call, true);
   }
+}
+
+// ---- The agent's row and names --------------------------------------------
+
+// setAgent takes the agent's row, from the WebSocket or an API answer, and
+// keeps the display names of whoever assists or listens: supervisors have
+// no row of their own to take them from.
+function setAgent(row) {
+  S.agent = row;
+  const names = row && row.assist && row.assist.names;
+  if (!names) return;
+  for (const [user, display] of Object.entries(names)) if (display) S.names.set(user, display);
+  // The row with the name follows the event that said assistance started.
+  const n = S.notices.find((x) => x.key === 'assist');
+  if (n && S.assistedBy) n.text = assistWords();
+}
+
+// nameOf is a person's display name when the page has it.
+function nameOf(user) {
+  return S.names.get(user) || user;
+}
+
+function assistWords() {
+  return 'Assistance has started' + (S.assistedBy ? `: ${nameOf(S.assistedBy)} is with you on this call.` : '.');
 }
 
 // ---- Actions -------------------------------------------------------------
@@ -266,7 +275,7 @@ async function goAvailable() {
 
 async function setState(body) {
   try {
-    S.agent = await api('PUT', '/api/v1/me/state', body);
+    setAgent(await api('PUT', '/api/v1/me/state', body));
     S.hint = '';
     if (S.callMe.phase === 'error') S.callMe = {phase: '', text: ''}; // a new state: try again
   } catch (e) {
@@ -281,7 +290,7 @@ async function toggleHelp() {
   const btn = $('help');
   btn.disabled = true;
   try {
-    S.agent = await api('POST', '/api/v1/me/help', {action: help === 'none' ? 'request' : 'cancel'});
+    setAgent(await api('POST', '/api/v1/me/help', {action: help === 'none' ? 'request' : 'cancel'}));
   } catch (e) {
     notify('bad', sentence(e.message));
   } finally {
@@ -322,7 +331,7 @@ function setRingOn(where) {
 
 async function setListenIn(mode) {
   try {
-    S.agent = await api('PUT', '/api/v1/me/listen-in', {mode});
+    setAgent(await api('PUT', '/api/v1/me/listen-in', {mode}));
   } catch (e) {
     notify('bad', sentence(e.message));
   }
@@ -338,19 +347,18 @@ function callCommand(type) {
   if (!events.send({type, call: S.call.id})) notify('bad', 'Not connected to the server. Wait for the connection to come back.');
 }
 
-async function signOut() {
+// beforeSignOut keeps a connected call, and signs the agent out of their
+// queues first.
+async function beforeSignOut() {
   if (S.call && S.call.phase === 'connected') {
     notify('warn', 'Hang up before you sign out.');
     render();
-    return;
+    return false;
   }
   if (isAgent() && S.agent && S.agent.state !== 'offline') {
     await api('PUT', '/api/v1/me/state', {state: 'offline', reason: 'logout'}).catch(() => {});
   }
-  await logout().catch(() => {});
-  sessionStorage.removeItem(RING_KEY);
-  leavePhone();
-  showLogin('');
+  return true;
 }
 
 function leavePhone() {
@@ -363,6 +371,7 @@ function leavePhone() {
   if (phone) phone.stop();
   S.call = null;
   S.agent = null;
+  S.helpWhy = '';
 }
 
 // ---- Notices -------------------------------------------------------------
@@ -399,7 +408,6 @@ function uiState() {
 // ---- Wiring --------------------------------------------------------------
 
 function bind() {
-  $('login-form').addEventListener('submit', submitLogin);
   $('go-available').addEventListener('click', goAvailable);
   $('ready').addEventListener('click', goAvailable);
   $('not-ready-reason').addEventListener('change', (e) => {
@@ -449,7 +457,6 @@ function bind() {
     await phone.setCleanup(e.target.checked);
     render();
   });
-  $('signout').addEventListener('click', signOut);
   $('take-back').addEventListener('click', () => location.reload());
   // A page opened without a click may not make sound until one happens.
   document.addEventListener('pointerdown', () => audioCtx && audioCtx.resume().catch(() => {}), {passive: true});

@@ -2,6 +2,7 @@
 // DOM. It reads the state and changes nothing else; the controller
 // (phone.js) owns the state and the actions.
 
+import {sentence} from '/shared/words.js';
 import {clock, text} from '/shared/api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -37,13 +38,7 @@ export function uiState(v) {
   return stateWord();
 }
 
-/** Makes a server's phrase a sentence: capital first, full stop last. */
-export function sentence(s) {
-  s = String(s || '').trim();
-  if (!s) return '';
-  s = s[0].toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(s) ? s : s + '.';
-}
+export {sentence};
 
 /** Says, for the agent, what is wrong with the microphone of Softphone p. */
 export function micSentence(p) {
@@ -146,7 +141,7 @@ function drawCall(st, now) {
     text($('call-kind'), other ? `${c.kind === 'assist' ? 'Assist' : 'Listen in'} · ${other}'s call` : 'Incoming call');
     text($('call-time'), `Ringing for ${clock(now - c.since)}`);
   } else if (phase === 'connected') {
-    text($('call-kind'), other ? `${c.kind === 'assist' ? 'Assisting' : 'Listening to'} ${other}` : 'On call' + (S.assistedBy ? ` · assisted by ${S.assistedBy}` : ''));
+    text($('call-kind'), other ? `${c.kind === 'assist' ? 'Assisting' : 'Listening to'} ${other}` : 'On call' + (S.assistedBy ? ` · assisted by ${assistant()}` : ''));
     const a = S.agent;
     const since = a && a.call === c.id && a.call_since ? Date.parse(a.call_since) : c.since;
     text($('call-time'), clock(now - since));
@@ -218,10 +213,17 @@ function drawHelp() {
   text($('help-text'), words);
   const desc = {
     none: S.agent && S.agent.state === 'offline' ? 'Available once you are signed in to take calls.' : 'Alerts the supervisors of your team.',
-    requested: 'Your supervisors have been alerted. Select again to cancel.',
-    assisting: S.assistedBy ? `${S.assistedBy} is assisting you.` : 'A supervisor is assisting you.',
+    requested: (S.helpWhy ? S.helpWhy + ' ' : 'Your supervisors have been alerted. ') + 'Select again to cancel.',
+    assisting: S.assistedBy ? `${assistant()} is assisting you.` : 'A supervisor is assisting you.',
   }[help];
   text($('help-desc'), desc);
+  $('help-desc').classList.toggle('warn', help === 'requested' && !!S.helpWhy);
+}
+
+// assistant is the display name of the supervisor assisting, as the page
+// knows it.
+function assistant() {
+  return (S.names && S.names.get(S.assistedBy)) || S.assistedBy;
 }
 
 function drawListen(st) {
@@ -274,7 +276,13 @@ function drawNotices() {
   const have = new Map([...box.children].map((el) => [Number(el.dataset.id), el]));
   for (const [id, el] of have) if (!S.notices.some((n) => n.id === id)) el.remove();
   for (const n of S.notices) {
-    if (have.has(n.id)) continue;
+    const shown = have.get(n.id);
+    if (shown) {
+      // A name learnt after the notice came: the words change in place.
+      text(shown.firstChild, n.text);
+      shown.lastChild.setAttribute('aria-label', 'Dismiss: ' + n.text);
+      continue;
+    }
     const el = document.createElement('div');
     el.className = `notice notice-${n.kind}`;
     el.dataset.id = String(n.id);
