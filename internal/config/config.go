@@ -58,7 +58,36 @@ type Listen struct {
 	SIPTLS  string `yaml:"sip_tls" json:"-"`
 	TLSCert string `yaml:"tls_cert" json:"-"`
 	TLSKey  string `yaml:"tls_key" json:"-"`
+	// SIPPublic is the IP address put in Via and Contact headers and in
+	// SDP, for an earshot behind a 1:1 NAT or listening on a wildcard
+	// address. Empty: the listen address, or for a wildcard the address
+	// of the interface that routes outwards.
+	SIPPublic string `yaml:"sip_public" json:"-"`
+	// RTPPortMin and RTPPortMax bound the UDP ports of SIP calls' RTP
+	// (default 16384–32767).
+	RTPPortMin int `yaml:"rtp_port_min" json:"-"`
+	RTPPortMax int `yaml:"rtp_port_max" json:"-"`
+	// HTTPS is host:port for the pages and the API over TLS (empty: none).
+	// It uses TLSCert and TLSKey, or certificates obtained by ACME for
+	// ACMEDomains. When set, HTTP redirects every request to HTTPS.
+	HTTPS string `yaml:"https" json:"-"`
+	// ACMEDomains are the host names to obtain certificates for by ACME;
+	// ACMEEmail is the account's contact, ACMEDirectory the CA's directory
+	// URL (default: Let's Encrypt). Certificates are kept in
+	// <data_dir>/acme.
+	ACMEDomains   []string `yaml:"acme_domains" json:"-"`
+	ACMEEmail     string   `yaml:"acme_email" json:"-"`
+	ACMEDirectory string   `yaml:"acme_directory" json:"-"`
+	// TrustedProxies are the addresses or CIDR prefixes of reverse proxies
+	// whose X-Forwarded-For and X-Forwarded-Proto earshot believes.
+	TrustedProxies []string `yaml:"trusted_proxies" json:"-"`
 }
+
+// Default RTP ports of SIP calls.
+const (
+	DefaultRTPPortMin = 16384
+	DefaultRTPPortMax = 32767
+)
 
 // Role is what a user may do. A user may hold several.
 type Role string

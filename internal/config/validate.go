@@ -76,6 +76,7 @@ func (v *validator) top() {
 			v.add("listen.sip_tls", "listen.sip_tls needs listen.tls_cert and listen.tls_key (PEM files)")
 		}
 	}
+	v.checkListen()
 	for i, srv := range c.WebRTC.ICEServers {
 		path := fmt.Sprintf("webrtc.ice_servers.%d", i)
 		if len(srv.URLs) == 0 {
@@ -437,4 +438,84 @@ func (v *validator) checkDialPlan() {
 	}
 	check("allow", v.c.DialPlan.Allow)
 	check("deny", v.c.DialPlan.Deny)
+}
+
+// checkListen checks the keys of listen beyond its addresses.
+func (v *validator) checkListen() {
+	l := v.c.Listen
+	if l.SIPPublic != "" {
+		if a, err := netip.ParseAddr(l.SIPPublic); err != nil || a.IsUnspecified() || a.Zone() != "" {
+			v.add("listen.sip_public", "listen.sip_public %q: must be an IP address of this machine or its NAT", l.SIPPublic)
+		}
+	}
+	if p, q := l.RTPPortMin, l.RTPPortMax; p != 0 || q != 0 {
+		if p < 1024 || q > 65535 || p >= q {
+			v.add("listen.rtp_port_min", "listen: rtp_port_min and rtp_port_max must be 1024–65535, with rtp_port_min < rtp_port_max")
+		}
+	}
+	if l.HTTPS != "" {
+		if reason := hostPort(l.HTTPS); reason != "" {
+			v.add("listen.https", "listen.https %q: %s", l.HTTPS, reason)
+		}
+		files := l.TLSCert != "" || l.TLSKey != ""
+		switch {
+		case files && len(l.ACMEDomains) > 0:
+			v.add("listen.https", "listen.https: give either listen.tls_cert and listen.tls_key, or listen.acme_domains, not both")
+		case !files && len(l.ACMEDomains) == 0:
+			v.add("listen.https", "listen.https needs listen.tls_cert and listen.tls_key (PEM files) or listen.acme_domains")
+		case files && (l.TLSCert == "" || l.TLSKey == ""):
+			v.add("listen.https", "listen.https needs both listen.tls_cert and listen.tls_key")
+		}
+	} else if len(l.ACMEDomains) > 0 || l.ACMEEmail != "" || l.ACMEDirectory != "" {
+		v.add("listen.acme_domains", "listen.acme_domains, acme_email and acme_directory need listen.https")
+	}
+	for i, d := range l.ACMEDomains {
+		if !hostName(d) {
+			v.add(fmt.Sprintf("listen.acme_domains.%d", i), "listen.acme_domains: %q is not a host name", d)
+		}
+	}
+	if l.ACMEEmail != "" && (!strings.Contains(l.ACMEEmail, "@") || hasControl(l.ACMEEmail) || strings.ContainsAny(l.ACMEEmail, " <>")) {
+		v.add("listen.acme_email", "listen.acme_email %q is not an e-mail address", l.ACMEEmail)
+	}
+	if d := l.ACMEDirectory; d != "" {
+		if u, err := url.Parse(d); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			v.add("listen.acme_directory", "listen.acme_directory %q is not an http(s) URL", d)
+		}
+	}
+	for i, p := range l.TrustedProxies {
+		if _, err := ParseProxy(p); err != nil {
+			v.add(fmt.Sprintf("listen.trusted_proxies.%d", i), "listen.trusted_proxies: %q is not an IP address or CIDR prefix", p)
+		}
+	}
+}
+
+// ParseProxy reads one trusted proxy: an IP address or a CIDR prefix.
+func ParseProxy(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
+}
+
+// hostName reports whether s is a DNS host name (letters, digits, hyphens,
+// dots; at least one dot).
+func hostName(s string) bool {
+	if len(s) == 0 || len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -50,6 +50,22 @@ queue "billing": agent "alice" does not have the agent role`},
 		{"trunk outbound bad", func(c *Config) { c.Trunks[0].Outbound = "sip:" }, `trunk "demo": outbound "sip:": missing host`},
 		{"trunk outbound v6 unbracketed", func(c *Config) { c.Trunks[0].Outbound = "sip:2001:db8::1" }, `trunk "demo": outbound "sip:2001:db8::1": IPv6 addresses go in brackets`},
 		{"dial plan", func(c *Config) { c.DialPlan.Deny = append(c.DialPlan.Deny, "+1900*") }, `dial_plan deny[2] "+1900*": character '*' is not allowed in a number pattern`},
+		{"sip_public", func(c *Config) { c.Listen.SIPPublic = "203.0.113.7" }, ""},
+		{"sip_public name", func(c *Config) { c.Listen.SIPPublic = "pbx.example.com" }, `listen.sip_public "pbx.example.com": must be an IP address of this machine or its NAT`},
+		{"rtp ports", func(c *Config) { c.Listen.RTPPortMin, c.Listen.RTPPortMax = 20000, 20100 }, ""},
+		{"rtp ports reversed", func(c *Config) { c.Listen.RTPPortMin, c.Listen.RTPPortMax = 20100, 20000 }, `listen: rtp_port_min and rtp_port_max must be 1024–65535, with rtp_port_min < rtp_port_max`},
+		{"https with files", func(c *Config) { c.Listen.HTTPS, c.Listen.TLSCert, c.Listen.TLSKey = ":8443", "c.pem", "k.pem" }, ""},
+		{"https with acme", func(c *Config) {
+			c.Listen.HTTPS, c.Listen.ACMEDomains, c.Listen.ACMEEmail = ":443", []string{"contact.example.com"}, "ops@example.com"
+		}, ""},
+		{"https without certificate", func(c *Config) { c.Listen.HTTPS = ":8443" }, `listen.https needs listen.tls_cert and listen.tls_key (PEM files) or listen.acme_domains`},
+		{"https with both", func(c *Config) {
+			c.Listen.HTTPS, c.Listen.TLSCert, c.Listen.TLSKey, c.Listen.ACMEDomains = ":443", "c.pem", "k.pem", []string{"a.example.com"}
+		}, `listen.https: give either listen.tls_cert and listen.tls_key, or listen.acme_domains, not both`},
+		{"acme without https", func(c *Config) { c.Listen.ACMEDomains = []string{"a.example.com"} }, `listen.acme_domains, acme_email and acme_directory need listen.https`},
+		{"acme bad domain", func(c *Config) { c.Listen.HTTPS, c.Listen.ACMEDomains = ":443", []string{"*.example.com"} }, `listen.acme_domains: "*.example.com" is not a host name`},
+		{"trusted proxies", func(c *Config) { c.Listen.TrustedProxies = []string{"10.0.0.0/8", "::1"} }, ""},
+		{"trusted proxy bad", func(c *Config) { c.Listen.TrustedProxies = []string{"proxy"} }, `listen.trusted_proxies: "proxy" is not an IP address or CIDR prefix`},
 		{"hash ok", func(c *Config) {
 			c.Users[0].Password, c.Users[0].PasswordHash = "", "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
 		}, ""},
