@@ -79,12 +79,17 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("listen.sip %q: %w", cfg.Listen.SIP, err)
 	}
 	ip, err := netip.ParseAddr(host)
-	if err != nil || ip.IsUnspecified() {
-		// RTP must advertise a concrete address; a wildcard SIP listener
-		// uses the loopback address unless told otherwise.
-		ip = netip.MustParseAddr("127.0.0.1")
+	if err != nil {
+		return fmt.Errorf("listen.sip %q: the host must be an IP address", cfg.Listen.SIP)
 	}
-	a.media, err = media.NewEngine(media.Config{IP: ip, PortMin: a.opts.RTPPortMin, PortMax: a.opts.RTPPortMax, Logger: a.log.With("component", "media")})
+	// RTP is bound where SIP listens, a wildcard included; the SIP edge
+	// writes listen.sip_public (or, for a wildcard, the outward
+	// interface's address) into the SDP.
+	portMin, portMax := cfg.Listen.RTPPortMin, cfg.Listen.RTPPortMax
+	if a.opts.RTPPortMin != 0 || a.opts.RTPPortMax != 0 {
+		portMin, portMax = a.opts.RTPPortMin, a.opts.RTPPortMax
+	}
+	a.media, err = media.NewEngine(media.Config{IP: ip.Unmap(), PortMin: portMin, PortMax: portMax, Logger: a.log.With("component", "media")})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
 	}
@@ -104,15 +109,16 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 		listen = append(listen, "tls:"+cfg.Listen.SIPTLS)
 	}
 	a.sip, err = sip.New(sip.Config{
-		Listen:   listen,
-		TLSCert:  cfg.Listen.TLSCert,
-		TLSKey:   cfg.Listen.TLSKey,
-		Trunks:   cfg.Trunks,
-		Users:    sipUsers{a.engine},
-		DialPlan: &livePlan{eng: a.engine},
-		Media:    mediaLegs{a.media},
-		Calls:    a.flow,
-		Logger:   a.log,
+		Listen:    listen,
+		Advertise: cfg.Listen.SIPPublic,
+		TLSCert:   cfg.Listen.TLSCert,
+		TLSKey:    cfg.Listen.TLSKey,
+		Trunks:    cfg.Trunks,
+		Users:     sipUsers{a.engine},
+		DialPlan:  &livePlan{eng: a.engine},
+		Media:     mediaLegs{a.media},
+		Calls:     a.flow,
+		Logger:    a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)

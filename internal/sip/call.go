@@ -264,7 +264,7 @@ func (c *Call) deliver(req *sip.Request, tx sip.ServerTransaction) bool {
 // by one the far end can reach.
 func (c *Call) mediaAddr() netip.AddrPort {
 	a := c.leg.LocalAddr()
-	if a.Addr().IsUnspecified() && c.d.mediaIP.IsValid() {
+	if (a.Addr().IsUnspecified() || c.d.l.advertised) && c.d.mediaIP.IsValid() {
 		return netip.AddrPortFrom(c.d.mediaIP, a.Port())
 	}
 	return a

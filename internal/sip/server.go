@@ -59,8 +59,11 @@ type listener struct {
 	network string // "udp", "tcp", "tls"
 	addr    netip.AddrPort
 	host    string // for Via and Contact
-	pc      *readyPacketConn
-	ln      *readyListener
+	// advertised: host was configured (a public address), so SDP carries
+	// it even when the leg is bound to a concrete private address.
+	advertised bool
+	pc         *readyPacketConn
+	ln         *readyListener
 }
 
 // New checks cfg and binds every listener; Run serves them.
@@ -124,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("sip: %w", err)
 		}
 		l.host = advertiseHost(cfg.Advertise, l.addr.Addr())
+		l.advertised = cfg.Advertise != ""
 		s.listeners = append(s.listeners, l)
 	}
 
