@@ -136,20 +136,21 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 		}
 	}
 	a.web = web.New(web.Options{
-		Engine:    a.engine,
-		Sessions:  sessions{a.store},
-		Stats:     daily,
-		History:   history{a.store},
-		Admin:     &reconfigurer{st: a.store, eng: a.engine},
-		Bus:       a.bus,
-		Assist:    a.assist.desk,
-		WebPhones: webAudio{a.phones},
-		Demo:      a.demoAPI(),
-		CallMe:    a.callMeAPI(),
-		Calls:     a.store,
-		DataDir:   cfg.DataDir,
-		Pages:     pages.FS(),
-		Logger:    a.log,
+		Engine:     a.engine,
+		Sessions:   sessions{a.store},
+		Stats:      daily,
+		History:    history{a.store},
+		Admin:      &reconfigurer{st: a.store, eng: a.engine},
+		Bus:        a.bus,
+		Assist:     a.assist.desk,
+		WebPhones:  webAudio{a.phones},
+		Demo:       a.demoAPI(),
+		CallMe:     a.callMeAPI(),
+		Calls:      a.store,
+		DataDir:    cfg.DataDir,
+		ICEServers: browserICE(cfg.WebRTC.ICEServers),
+		Pages:      pages.FS(),
+		Logger:     a.log,
 	})
 	a.phones.Attach(a.web)
 	a.ln, err = net.Listen("tcp", cfg.Listen.HTTP)

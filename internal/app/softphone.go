@@ -12,6 +12,7 @@ import (
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/softphone"
+	"github.com/earshot/earshot/internal/web"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -76,4 +77,13 @@ func (a *App) startPhones(cfg *config.Config) error {
 	a.endpoints.phones = webPhones{p}
 	p.OnHangup(a.flow.BrowserHungUp)
 	return nil
+}
+
+// browserICE is webrtc.ice_servers in the shape /me gives the browsers.
+func browserICE(servers []config.ICEServer) []web.ICEServer {
+	out := make([]web.ICEServer, 0, len(servers))
+	for _, s := range servers {
+		out = append(out, web.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return out
 }

@@ -52,6 +52,9 @@ type Options struct {
 	// TrustedOrigins are other origins ("https://wallboard.example.com")
 	// allowed to make state-changing requests and open the WebSocket.
 	TrustedOrigins []string
+	// ICEServers are the STUN and TURN servers /me gives the web
+	// softphones (webrtc.ice_servers).
+	ICEServers []ICEServer
 	// ClientIP says which address a request came from, for login limits.
 	// Default: the connection's remote address.
 	ClientIP func(*http.Request) string

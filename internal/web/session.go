@@ -166,6 +166,8 @@ type meResponse struct {
 	WrapUp map[string]float64 `json:"wrap_up"`
 	// AssistRingSeconds is how long an assist rings the supervisor.
 	AssistRingSeconds float64 `json:"assist_ring_seconds"`
+	// ICEServers are the STUN and TURN servers the web softphone uses.
+	ICEServers []ICEServer `json:"ice_servers"`
 }
 
 // me says who is logged in, what they may do, and for agents their row.
@@ -182,6 +184,7 @@ func (s *Server) me(w http.ResponseWriter, _ *http.Request, c *caller) error {
 	cfg := s.eng.Config()
 	out.NotReadyReasons = nonNil(cfg.NotReadyReasons)
 	out.AssistRingSeconds = cfg.AssistRingTime.Seconds()
+	out.ICEServers = nonNil(s.opts.ICEServers)
 	out.WrapUp = map[string]float64{}
 	for _, q := range cfg.Queues {
 		out.WrapUp[q.Name] = q.WrapUp.Seconds()

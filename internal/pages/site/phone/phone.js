@@ -109,7 +109,7 @@ function enterPhone() {
   S.ringOn = sessionStorage.getItem(RING_KEY) === 'phone' ? 'phone' : 'browser';
   S.ringOnServer = '';
   fillReasons(S.me.not_ready_reasons || []);
-  phone = new Softphone({send: (m) => (events ? events.send(m) : false), audio: $('remote-audio'), context: audioContext, onChange: render});
+  phone = new Softphone({send: (m) => (events ? events.send(m) : false), audio: $('remote-audio'), context: audioContext, onChange: render, iceServers: S.me.ice_servers || []});
   phone.cleanup = localStorage.getItem(CLEANUP_KEY) !== 'off';
   $('cleanup').checked = phone.cleanup;
   events = connectEvents({onMessage, onStatus});

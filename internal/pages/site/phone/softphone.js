@@ -12,10 +12,11 @@ export class Softphone {
    * send(msg) → bool puts a message on the WebSocket; audio is the <audio>
    * element that plays earshot's audio; context() returns the page's
    * AudioContext; onChange() is called whenever the microphone or connection
-   * status changes.
+   * status changes; iceServers are the STUN and TURN servers from /me.
    */
-  constructor({send, audio, context, onChange}) {
+  constructor({send, audio, context, onChange, iceServers = []}) {
     this.send = send;
+    this.iceServers = iceServers;
     this.audio = audio;
     this.context = context;
     this.onChange = onChange;
@@ -83,7 +84,7 @@ export class Softphone {
   /** Sets up the peer connection and sends earshot the offer. */
   async start() {
     this.close();
-    const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require'});
+    const pc = new RTCPeerConnection({iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require'});
     this.pc = pc;
     this.offered = false;
     this.localQueue = [];
