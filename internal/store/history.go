@@ -162,25 +162,8 @@ func (s *sqlStore) Events(ctx context.Context, f Filter) ([]events.Event, error)
 		b.WriteString(" LIMIT ?")
 		args = append(args, f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(b.String()), args...)
+	out, err := s.queryEvents(ctx, b.String(), args)
 	if err != nil {
-		return nil, fmt.Errorf("events: %w", constraintError(err))
-	}
-	defer rows.Close()
-	var out []events.Event
-	for rows.Next() {
-		var e events.Event
-		var at int64
-		var kind string
-		if err := rows.Scan(&e.Seq, &at, &kind, &e.Agent, &e.Call, &e.Queue, &e.State,
-			&e.Reason, &e.Actor, &e.Caller, &e.DID, &e.Detail); err != nil {
-			return nil, fmt.Errorf("events: scan: %w", err)
-		}
-		e.At = fromNanos(at)
-		e.Kind = events.Kind(kind)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	return out, nil
