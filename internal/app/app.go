@@ -250,9 +250,18 @@ func (a *App) banner(cfg *config.Config) {
 	}
 	fmt.Fprintf(a.opts.Out, "  data folder: %s (delete it to start afresh)\n", cfg.DataDir)
 	fmt.Fprintf(a.opts.Out, "  API: %s/api/v1/openapi.json   health: %s/healthz\n", url, url)
+	fmt.Fprintf(a.opts.Out, "  take a call:  %s/phone    as alice or grace, and press \"Call me\"\n", url)
+	fmt.Fprintf(a.opts.Out, "  supervise:    %s/monitor  as sam, in another tab\n", url)
 	fmt.Fprintln(a.opts.Out, "  demo logins (password \"demo\"):")
 	for _, u := range cfg.Users {
-		fmt.Fprintf(a.opts.Out, "    %-10s %-22s %v\n", u.Name, u.Display, u.Roles)
+		note := ""
+		switch {
+		case humanAgents[u.Name]:
+			note = "  <- you"
+		case u.Has(config.RoleAgent):
+			note = "  (bot)"
+		}
+		fmt.Fprintf(a.opts.Out, "    %-10s %-22s %v%s\n", u.Name, u.Display, u.Roles, note)
 	}
 	fmt.Fprintln(a.opts.Out, "  To reach the demo from another machine, run it with --http 0.0.0.0:8080;")
 	fmt.Fprintln(a.opts.Out, "  browsers give a page the microphone only over HTTPS or on localhost.")

@@ -218,6 +218,11 @@ func TestDemoBanner(t *testing.T) {
 	})()`, nil)
 	b.WaitTrue(40*time.Second, "four agents on calls", `Number(document.getElementById('sum-on_call').textContent) >= 4`)
 	b.WaitTrue(wait, "banner on the monitor", `!!document.getElementById('demo-banner') && !document.getElementById('demo-banner').hidden`)
+	// The agents left for a person are marked "you"; bots are not.
+	b.WaitTrue(wait, "alice marked you, bob not", `(() => {
+		const you = (n) => { const e = document.querySelector('tr[data-agent="' + n + '"] .agent-name'); return e && e.dataset.you; };
+		return you('alice') === 'true' && you('bob') === 'false';
+	})()`)
 	b.Screenshot(filepath.Join(shotsDir(t), "demo-monitor.png"))
 }
 

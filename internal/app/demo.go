@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +22,9 @@ import (
 // humanAgents are the demo agents left for the person trying earshot; the
 // other agents are bots.
 var humanAgents = map[string]bool{"alice": true, "grace": true}
+
+// people are the human agents' names, sorted.
+func people() []string { return slices.Sorted(maps.Keys(humanAgents)) }
 
 // callMePatience is how long a "Call me" customer stays on the line: long
 // enough for the person to answer and talk, bounded so a forgotten call
@@ -121,7 +126,7 @@ func (a *App) callMeAPI() web.CallMeDialer {
 // Simulator reports the simulator's rate, pause and counts.
 func (d *demoParts) Simulator() web.DemoStatus {
 	placed, live := d.callers.Counts()
-	return web.DemoStatus{CallsPerMinute: d.callers.Rate(), Paused: d.callers.Paused(), Placed: placed, Live: live}
+	return web.DemoStatus{CallsPerMinute: d.callers.Rate(), Paused: d.callers.Paused(), Placed: placed, Live: live, People: people()}
 }
 
 // SetSimulator changes the rate and the pause.

@@ -45,6 +45,9 @@ type DemoStatus struct {
 	Paused         bool
 	Placed         int // calls placed since the start
 	Live           int // calls in progress
+	// People are the demo agents left for a person to use; the other
+	// agents are bots.
+	People []string
 }
 
 // MaxCallsPerMinute is the highest rate the simulator may be set to.
@@ -70,16 +73,19 @@ type demoBody struct {
 	CanChange bool `json:"can_change"`
 	// CallMe says whether this user may press "Call me".
 	CallMe bool `json:"call_me"`
+	// People are the agents left for a person; the other agents are bots.
+	People []string `json:"people"`
 }
 
 func (s *Server) demoBody(c *caller) demoBody {
-	out := demoBody{CallMe: s.callMeAllowed(c) == nil}
+	out := demoBody{CallMe: s.callMeAllowed(c) == nil, People: []string{}}
 	if s.opts.Demo == nil {
 		return out
 	}
 	st := s.opts.Demo.Simulator()
 	out.Enabled = true
 	out.CallsPerMinute, out.Paused, out.Placed, out.Live = st.CallsPerMinute, st.Paused, st.Placed, st.Live
+	out.People = nonNil(st.People)
 	out.CanChange = c.view.supervisor || c.view.admin
 	return out
 }

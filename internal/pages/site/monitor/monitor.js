@@ -196,6 +196,7 @@ function openMonitor() {
     canAssist: (a) => actions.assistable(a),
   });
   actions = new AgentActions({table, panel, toasts, me: S.me, notify, chooseAudio: showSignin});
+  document.addEventListener('earshot:demo', (e) => table.setPeople(e.detail && e.detail.people));
   events = connectEvents({onMessage, onStatus});
   ticker = setInterval(() => {
     table.tick();

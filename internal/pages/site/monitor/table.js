@@ -60,6 +60,7 @@ export class AgentTable {
     this.who = who;
     this.onFlush = onFlush;
     this.views = new Map(); // name → row view
+    this.people = new Set(); // demo agents left for a person, marked "you"
     this.order = []; // views in sort order
     this.dirty = new Set();
     this.raf = 0;
@@ -161,6 +162,15 @@ export class AgentTable {
       v.data = a;
     }
     this.dirty.add(v);
+    this.schedule();
+  }
+
+  /** Marks the demo's agents left for a person ("you"); the others are bots. */
+  setPeople(names) {
+    const next = new Set(names || []);
+    if (next.size === this.people.size && [...next].every((n) => this.people.has(n))) return;
+    this.people = next;
+    for (const v of this.order) this.dirty.add(v);
     this.schedule();
   }
 
@@ -306,6 +316,7 @@ export class AgentTable {
     const a = v.data;
     const display = a.display || a.name;
     this.set(v, 'name', v.nameEl, display);
+    this.attr(v, 'you', v.nameEl, 'data-you', String(this.people.has(a.name)));
     this.attr(v, 'btn', v.btn, 'aria-label', `Actions for ${display}`);
     this.attr(v, 'title', v.nameEl, 'title', `${a.name} · ${(a.teams || []).join(', ')}`);
     this.attr(v, 'state', v.state, 'data-state', a.state);
