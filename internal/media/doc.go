@@ -61,6 +61,16 @@
 // Recordings tap the decoded audio that each frame gives a leg, so a
 // recording of a leg contains exactly what it said and what it heard.
 //
+// # SRTP
+//
+// A leg keyed with SetSRTP (SDES keys from the SIP edge) speaks SRTP
+// (AES_CM_128_HMAC_SHA1_80 or _32, pion/srtp): a received packet is
+// authenticated and decrypted in place before anything reads it, so
+// latching, DTMF, mixing and recording see only authentic plain RTP, and a
+// forged or replayed packet is dropped and counted; a packet for the leg
+// is encrypted in its send slot as it is queued. Neither allocates; the
+// cost is about 0.6 µs a packet each way (BenchmarkSRTPLegForward).
+//
 // # Concurrency
 //
 // Every leg and room belongs to one worker (a room's legs move to the room's

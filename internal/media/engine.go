@@ -62,10 +62,11 @@ type Engine struct {
 	legs     map[LegID]*Leg
 	nextPort int
 
-	nextID atomic.Uint64
-	events chan dtmfEvent // worker → dispatcher; never blocks a worker
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	nextID     atomic.Uint64
+	srtpFailed atomic.Uint64  // SRTP packets refused on every leg, ever
+	events     chan dtmfEvent // worker → dispatcher; never blocks a worker
+	stop       chan struct{}
+	wg         sync.WaitGroup
 }
 
 type dtmfEvent struct {

@@ -50,6 +50,7 @@ type Leg struct {
 	source    Source
 	playN     int // next frame of source to play
 	dtmfOut   dtmfSender
+	srtp      *srtpPair // nil: plain RTP
 	rt        legRuntime
 }
 

@@ -287,6 +287,14 @@ func (w *worker) slot(l *Leg) []byte {
 }
 
 func (q *sendQueue) commit(n int) {
+	if l := q.legs[q.n]; l.srtp != nil {
+		var ok bool
+		if n, ok = l.srtp.protect(q.bufs[q.n][:], n); !ok {
+			l.ctr.sendErrors.Add(1)
+			q.legs[q.n] = nil
+			return
+		}
+	}
 	q.iovs[q.n].SetLen(n)
 	q.n++
 }

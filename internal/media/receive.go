@@ -155,6 +155,15 @@ func (w *worker) handle(l *Leg, b []byte, from *sockaddr, arrival uint32) {
 		l.ctr.dropped.Add(1)
 		return
 	}
+	if s := l.srtp; s != nil {
+		var ok bool
+		if b, ok = s.unprotect(b); !ok { // before latching: only an authentic packet may move the remote
+			l.ctr.srtpFailed.Add(1)
+			l.ctr.dropped.Add(1)
+			w.e.srtpFailed.Add(1)
+			return
+		}
+	}
 	if err := w.pkt.Unmarshal(b); err != nil {
 		l.ctr.dropped.Add(1)
 		return

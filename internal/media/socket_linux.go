@@ -20,7 +20,7 @@ const (
 	rxBatch   = 64   // datagrams per recvmmsg
 	rxBufSize = 1500 // larger datagrams are truncated and dropped
 	txBatch   = 256  // packets queued per worker before a flush
-	txBufSize = 12 + maxPayload
+	txBufSize = 12 + maxPayload + srtpMaxTag
 )
 
 // sockaddr is a socket address in the kernel's layout, kept ready for

@@ -19,6 +19,7 @@ type Stats struct {
 	RTCPIn     uint64        // RTCP packets received (and ignored)
 	SendErrors uint64        // packets the socket or the send function refused
 	DTMFIn     uint64        // DTMF digits detected
+	SRTPFailed uint64        // SRTP packets that failed authentication or the replay check (also in Dropped)
 }
 
 // counters is a leg's Stats, written by its worker and read by anyone.
@@ -28,6 +29,7 @@ type counters struct {
 	jitterBits                               atomic.Uint64 // float64 jitter in samples
 	dropped, late, rtcpIn, sendErrors        atomic.Uint64
 	dtmfIn                                   atomic.Uint64
+	srtpFailed                               atomic.Uint64
 }
 
 // Stats returns a snapshot of the leg's counters.
@@ -46,6 +48,7 @@ func (l *Leg) Stats() Stats {
 		RTCPIn:     c.rtcpIn.Load(),
 		SendErrors: c.sendErrors.Load(),
 		DTMFIn:     c.dtmfIn.Load(),
+		SRTPFailed: c.srtpFailed.Load(),
 	}
 }
 

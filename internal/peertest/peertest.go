@@ -107,6 +107,12 @@ type BaresipOptions struct {
 	Dial string
 	// Manual leaves incoming calls ringing: nobody answers.
 	Manual bool
+	// MediaEnc, if set, is the account's media encryption: "srtp" (offer
+	// SDES-SRTP, accept plain RTP) or "srtp-mand" (SRTP or no call).
+	MediaEnc string
+	// CAFile, if set, is the PEM certificate baresip trusts for SIP over
+	// TLS (an AOR with ;transport=tls).
+	CAFile string
 }
 
 // StartBaresip runs baresip with a tone as its microphone, recording what
@@ -146,6 +152,13 @@ ctrl_tcp_listen %s
 	account := "<sip:" + o.Name + "@127.0.0.1:" + fmt.Sprint(port) + ">;regint=0;answermode=" + answer + ";audio_codecs=PCMU\n"
 	if o.AOR != "" {
 		account = fmt.Sprintf("<%s>;auth_pass=%s;regint=60;answermode=%s;audio_codecs=PCMU\n", o.AOR, o.Password, answer)
+	}
+	if o.CAFile != "" {
+		conf += "sip_cafile " + o.CAFile + "\n"
+	}
+	if o.MediaEnc != "" {
+		conf += "module srtp.so\n"
+		account = strings.TrimSuffix(account, "\n") + ";mediaenc=" + o.MediaEnc + "\n"
 	}
 	for name, body := range map[string]string{"config": conf, "accounts": account} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {

@@ -1,6 +1,7 @@
 package sdp
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -17,13 +18,18 @@ type mediaLine struct {
 	port    int
 }
 
-// stream is what parsing learned about one usable RTP/AVP audio m= line.
+// stream is what parsing learned about one usable RTP/AVP or RTP/SAVP
+// audio m= line.
 type stream struct {
 	index  int
 	remote netip.AddrPort
 	codecs []uint8
 	dtmf   uint8
 	dir    Direction
+
+	secure      bool     // RTP/SAVP
+	crypto      *Crypto  // the first usable a=crypto of a secure stream
+	unsupported []string // why the other a=crypto attributes were skipped
 }
 
 // description is a parsed session description reduced to earshot's needs.
@@ -52,6 +58,7 @@ func ParseOffer(b []byte) (Offer, error) {
 		Codecs:         s.codecs,
 		DTMF:           s.dtmf,
 		Direction:      s.dir,
+		Crypto:         s.crypto,
 		SessionID:      d.sessionID,
 		SessionVersion: d.version,
 		media:          d.media,
@@ -81,25 +88,58 @@ func ParseAnswer(b []byte) (Choice, error) {
 		DTMF:        s.dtmf,
 		Direction:   s.dir.Reverse(),
 		Hold:        !s.dir.Receives() || s.remote.Addr().IsUnspecified(),
+		SRTP:        keysOf(s.crypto),
 	}, nil
 }
 
-// pick returns the stream earshot uses: the first usable audio stream that
-// offers G.711, else the first usable audio stream.
+// keysOf returns the far end's side of the keys of a secure stream, nil for
+// plain RTP.
+func keysOf(c *Crypto) *Keys {
+	if c == nil {
+		return nil
+	}
+	return &Keys{Suite: c.Suite, Tag: c.Tag, Remote: c.Key}
+}
+
+// pick returns the stream earshot uses. A secure stream earshot has a
+// crypto suite for beats a plain one, so an offer of both (the two-m=-line
+// way of offering SRTP with a fallback) gets SRTP; a stream with G.711
+// beats one without. A secure stream with no usable crypto attribute is
+// never picked: an offer of nothing else fails with ErrNoCommonCrypto.
 func (d *description) pick() (stream, error) {
-	if len(d.audio) == 0 {
-		if len(d.sawAudio) > 0 {
-			return stream{}, fmt.Errorf("audio offered only as %s, earshot needs RTP/AVP: %w",
-				strings.Join(d.sawAudio, ", "), ErrNoAudio)
+	best, bestRank := -1, -1
+	var refused []string
+	for i, s := range d.audio {
+		if s.secure && s.crypto == nil {
+			refused = append(refused, s.unsupported...)
+			continue
 		}
-		return stream{}, ErrNoAudio
-	}
-	for _, s := range d.audio {
+		rank := 0
 		if len(s.codecs) > 0 {
-			return s, nil
+			rank += 2
+		}
+		if s.secure {
+			rank++
+		}
+		if rank > bestRank {
+			best, bestRank = i, rank
 		}
 	}
-	return d.audio[0], nil
+	if best >= 0 {
+		return d.audio[best], nil
+	}
+	if len(d.audio) > 0 {
+		why := "no a=crypto attribute"
+		if len(refused) > 0 {
+			why = strings.Join(refused, "; ")
+		}
+		return stream{}, fmt.Errorf("RTP/SAVP audio with %s: %w", why, ErrNoCommonCrypto)
+	}
+	if len(d.sawAudio) > 0 {
+		return stream{}, fmt.Errorf("audio offered only as %s, earshot needs RTP/AVP or RTP/SAVP: %w",
+			strings.Join(d.sawAudio, ", "), ErrNoAudio)
+	}
+	return stream{}, ErrNoAudio
 }
 
 func parse(b []byte) (*description, error) {
@@ -149,11 +189,15 @@ func parse(b []byte) (*description, error) {
 		if ml.media != "audio" || ml.port == 0 {
 			continue
 		}
-		if !strings.EqualFold(ml.proto, "RTP/AVP") {
+		secure := strings.EqualFold(ml.proto, "RTP/SAVP")
+		if !secure && !strings.EqualFold(ml.proto, "RTP/AVP") {
 			d.sawAudio = append(d.sawAudio, ml.proto)
 			continue
 		}
 		s, err := audioStream(md, i, sessionAddr, sessionDir)
+		if err == nil && secure {
+			err = s.readCrypto(md.Attributes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("m= line %d: %w", i+1, err)
 		}
@@ -166,7 +210,39 @@ func parse(b []byte) (*description, error) {
 	return d, nil
 }
 
-// audioStream reads one RTP/AVP audio m= line.
+// readCrypto reads the a=crypto attributes of an RTP/SAVP line: the first
+// usable one is the stream's key; unusable ones are noted and skipped; a
+// malformed one, or a tag used twice, makes the description malformed.
+// (a=crypto on a plain RTP/AVP line, which some phones send hoping for
+// SRTP, is not read at all: RFC 4568 defines it for RTP/SAVP only, and such
+// an offer gets a plain RTP/AVP answer.)
+func (s *stream) readCrypto(attrs []pion.Attribute) error {
+	s.secure = true
+	seen := map[uint32]bool{}
+	for _, a := range attrs {
+		if a.Key != "crypto" {
+			continue
+		}
+		c, err := ParseCrypto(a.Value)
+		if err == nil || errors.Is(err, ErrUnsupportedCrypto) {
+			if seen[c.Tag] {
+				return fmt.Errorf("crypto tag %d used twice: %w", c.Tag, ErrMalformed)
+			}
+			seen[c.Tag] = true
+		}
+		switch {
+		case errors.Is(err, ErrUnsupportedCrypto):
+			s.unsupported = append(s.unsupported, strings.TrimSuffix(err.Error(), ": "+ErrUnsupportedCrypto.Error()))
+		case err != nil:
+			return err
+		case s.crypto == nil:
+			s.crypto = &c
+		}
+	}
+	return nil
+}
+
+// audioStream reads one RTP/AVP or RTP/SAVP audio m= line.
 func audioStream(md *pion.MediaDescription, index int, sessionAddr netip.Addr, sessionDir Direction) (stream, error) {
 	s := stream{index: index}
 	addr := sessionAddr

@@ -5,8 +5,10 @@
 // writes earshot's own offers and answers.
 //
 // It speaks PCMU (payload type 0), PCMA (8) and RFC 4733 telephone-event at
-// 8000 Hz over RTP/AVP. It does not negotiate SRTP, video or WebRTC: such
-// streams are refused in an answer (port 0), never half-accepted.
+// 8000 Hz over RTP/AVP, and over RTP/SAVP with SDES keys (RFC 4568,
+// AES_CM_128_HMAC_SHA1_80 and _32). It does not negotiate DTLS-SRTP, video
+// or WebRTC: such streams are refused in an answer (port 0), never
+// half-accepted.
 //
 // Parsing is strict about malformed input (every error wraps ErrMalformed,
 // ErrNoAudio or ErrNoCommonCodec and says what was wrong) and lenient about
@@ -32,7 +34,7 @@ const (
 const MaxSize = 16 << 10
 
 // Sentinel errors. Callers map them to SIP responses: ErrMalformed to 400,
-// ErrNoAudio and ErrNoCommonCodec to 488.
+// ErrNoAudio, ErrNoCommonCodec and ErrNoCommonCrypto to 488.
 var (
 	// ErrMalformed means the description breaks SDP syntax or carries a
 	// value that cannot be right (a port above 65535, a host name where an
@@ -99,6 +101,9 @@ type Offer struct {
 	DTMF uint8
 	// Direction is the offerer's direction for the audio stream.
 	Direction Direction
+	// Crypto is the offerer's SRTP key for an RTP/SAVP stream (the first
+	// a=crypto attribute earshot can use); nil for plain RTP/AVP.
+	Crypto *Crypto
 	// SessionID and SessionVersion come from the o= line.
 	SessionID, SessionVersion uint64
 
@@ -125,6 +130,8 @@ type Choice struct {
 	Direction Direction
 	// Hold reports that the far end does not want media now.
 	Hold bool
+	// SRTP holds the keys of an SRTP stream, nil for plain RTP.
+	SRTP *Keys
 }
 
 // Choose picks the codec earshot answers o with: PCMU if offered, else
@@ -140,6 +147,7 @@ func (o Offer) Choose() (Choice, error) {
 		DTMF:        o.DTMF,
 		Direction:   o.Direction.Reverse(),
 		Hold:        o.Hold(),
+		SRTP:        keysOf(o.Crypto),
 	}, nil
 }
 

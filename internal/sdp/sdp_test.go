@@ -38,6 +38,7 @@ func TestParseOfferRealPeers(t *testing.T) {
 		{file: "hold-sendonly.sdp", remote: "127.0.0.1:21886", codecs: []uint8{0}, dtmf: 101, dir: SendOnly, hold: true},
 		{file: "ipv6-video.sdp", remote: "[::1]:5000", codecs: []uint8{8, 0}, dtmf: 96, dir: RecvOnly},
 		{file: "webrtc.sdp", err: ErrNoAudio},
+		{file: "srtp.sdp", remote: "127.0.0.1:21886", codecs: []uint8{0, 8}, dtmf: 101, dir: SendRecv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -82,7 +83,8 @@ func TestParseOfferRejects(t *testing.T) {
 		{"not sdp", "hello world", ErrMalformed, ""},
 		{"no media", base, ErrNoAudio, ""},
 		{"video only", base + "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n", ErrNoAudio, ""},
-		{"srtp only", base + "m=audio 5000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n", ErrNoAudio, "RTP/SAVP"},
+		{"srtp with a bad key", base + "m=audio 5000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n", ErrMalformed, "inline key"},
+		{"dtls-srtp only", base + "m=audio 5000 UDP/TLS/RTP/SAVP 0\r\n", ErrNoAudio, "UDP/TLS/RTP/SAVP"},
 		{"port zero", base + "m=audio 0 RTP/AVP 0\r\n", ErrNoAudio, ""},
 		{"no connection", strings.Replace(base, "c=IN IP4 127.0.0.1\r\n", "", 1) + "m=audio 5000 RTP/AVP 0\r\n", ErrMalformed, "no c= line"},
 		{"host name", strings.Replace(base, "c=IN IP4 127.0.0.1", "c=IN IP4 pbx.example.com", 1) + "m=audio 5000 RTP/AVP 0\r\n", ErrMalformed, "not an IP"},

@@ -118,6 +118,10 @@ type dialog struct {
 	offer     *sdp.Offer // inbound: the INVITE's offer; nil for a late offer
 	held      bool
 
+	srtpKey     *sdp.MasterKey // earshot's SRTP master key, for the whole call (sdes.go)
+	srtpOn      bool           // the leg speaks SRTP
+	offeredSRTP bool           // earshot's last offer was RTP/SAVP
+
 	invite   *sip.Request // inbound: the INVITE, with earshot's To tag
 	inviteTx sip.ServerTransaction
 	answered bool

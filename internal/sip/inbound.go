@@ -20,7 +20,7 @@ func sdpResponse(err error) (int, string) {
 // sdpWarnCode picks the Warning code (RFC 3261 20.43) for an SDP error.
 func sdpWarnCode(err error) int {
 	switch {
-	case errors.Is(err, sdp.ErrNoCommonCodec):
+	case errors.Is(err, sdp.ErrNoCommonCodec), errors.Is(err, sdp.ErrNoCommonCrypto):
 		return 305 // incompatible media format
 	case errors.Is(err, sdp.ErrNoAudio):
 		return 304 // media type not available

@@ -129,13 +129,13 @@ func (c *Call) answer() error {
 	var body []byte
 	wantAnswer := c.d.offer == nil
 	if wantAnswer {
-		b, err := sdp.NewOffer(c.mediaAddr(), c.d.sessionID, c.d.version, sdp.SendRecv)
+		b, err := c.newOffer(c.d.srtpOn)
 		if err != nil {
 			return err
 		}
 		body = b
 	} else {
-		b, _, err := sdp.AnswerVersion(*c.d.offer, c.mediaAddr(), c.d.sessionID, c.d.version)
+		b, _, err := c.answerTo(*c.d.offer, c.d.version)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (c *Call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	wantAnswer := len(req.Body()) == 0
 	if wantAnswer {
 		c.d.version++
-		b, err := sdp.NewOffer(c.mediaAddr(), c.d.sessionID, c.d.version, sdp.SendRecv)
+		b, err := c.newOffer(c.d.srtpOn)
 		if err != nil {
 			c.srv.reply(req, tx, 500, "Server Internal Error")
 			return
@@ -282,7 +282,7 @@ func (c *Call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 			c.srv.reply(req, tx, code, reason, c.srv.warning(sdpWarnCode(err), err.Error()))
 			return
 		}
-		b, ch, err := sdp.AnswerVersion(offer, c.mediaAddr(), c.d.sessionID, c.d.version+1)
+		b, ch, err := c.answerTo(offer, c.d.version+1)
 		if err != nil {
 			code, reason := sdpResponse(err)
 			c.srv.reply(req, tx, code, reason, c.srv.warning(sdpWarnCode(err), err.Error()))
@@ -320,6 +320,9 @@ func (c *Call) ack(req *sip.Request) {
 	}
 	ch, err := sdp.ParseAnswer(req.Body())
 	if err == nil {
+		err = c.checkAnswer(ch)
+	}
+	if err == nil {
 		err = c.apply(ch)
 	}
 	if err != nil {
@@ -332,6 +335,9 @@ func (c *Call) ack(req *sip.Request) {
 // apply points the leg at a negotiated stream. An RFC 2543 hold (address
 // 0.0.0.0) keeps the old address.
 func (c *Call) apply(ch sdp.Choice) error {
+	if err := c.applySRTP(ch.SRTP); err != nil {
+		return err
+	}
 	if !ch.Remote.Addr().IsUnspecified() {
 		if err := c.leg.SetRemote(ch.Remote, ch.PayloadType, ch.DTMF); err != nil {
 			return errors.Join(ErrMedia, err)
