@@ -57,6 +57,8 @@ type reconfigurer struct {
 	mu  sync.Mutex // serialises changes: one admin's save at a time
 	st  store.Store
 	eng *acd.Engine
+	// trunks is the SIP edge: trunk changes apply at once (optional).
+	trunks trunkSetter
 }
 
 func (r *reconfigurer) Reconfigure(ctx context.Context, c *config.Config, actor, what string) error {
@@ -65,13 +67,23 @@ func (r *reconfigurer) Reconfigure(ctx context.Context, c *config.Config, actor,
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", web.ErrInvalidConfig, err)
 	}
+	if err := checkSounds(c, r.eng.Config()); err != nil {
+		return fmt.Errorf("%w: %w", web.ErrInvalidConfig, err)
+	}
+	if err := r.checkTrunks(c); err != nil {
+		return err
+	}
+	old := r.eng.Config()
 	if err := r.st.SaveConfig(ctx, c); err != nil {
 		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("%w: %w", web.ErrInvalidConfig, err)
 		}
 		return err
 	}
-	return r.eng.Reconfigure(c, actor, what)
+	if err := r.eng.Reconfigure(c, actor, what); err != nil {
+		return err
+	}
+	return r.applyTrunks(old, c)
 }
 
 // dailyStats keeps today's figures: a fresh book each local day.

@@ -151,8 +151,8 @@ type Queue struct {
 	// "hangup" after playing Message.
 	OnMaxWait  string `yaml:"on_max_wait" json:"on_max_wait"`
 	OverflowTo string `yaml:"overflow_to" json:"overflow_to"`
-	Message    string `yaml:"message" json:"message"`
-	Music      string `yaml:"music" json:"music"` // WAV file; empty: a generated tone
+	Message    string `yaml:"message" json:"message"` // WAV played once before the max_wait hang-up
+	Music      string `yaml:"music" json:"music"`     // WAV file; empty: a generated tone
 	Record     bool   `yaml:"record" json:"record"`
 }
 
@@ -172,6 +172,21 @@ type Trunk struct {
 	Outbound string `yaml:"outbound" json:"outbound"`
 	Username string `yaml:"username" json:"username"`
 	Password string `yaml:"password,omitempty" json:"-"`
+	// Register makes earshot REGISTER with the carrier, with Username and
+	// Password, and keep the registration fresh, so the carrier sends
+	// calls in.
+	Register bool `yaml:"register" json:"register"`
+	// RegisterExpires is the registration lifetime asked for; 0 means
+	// DefaultRegisterExpires.
+	RegisterExpires time.Duration `yaml:"register_expires" json:"register_expires"`
+	// Registrar is where REGISTER goes (a sip: URI); empty means Outbound.
+	Registrar string `yaml:"registrar" json:"registrar"`
+	// CallerID is the number earshot presents (the From user) on calls it
+	// places through this trunk; empty keeps the caller ID of each call.
+	CallerID string `yaml:"caller_id" json:"caller_id"`
+	// FromDomain is the From host of those calls; empty means earshot's
+	// own SIP address.
+	FromDomain string `yaml:"from_domain" json:"from_domain"`
 }
 
 // DialPlan says which numbers earshot may ever dial. Nothing outside Allow,

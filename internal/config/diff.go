@@ -113,6 +113,14 @@ func onOff(b bool) string {
 
 func dur(t time.Duration) string { return t.String() }
 
+// registerExpires shows a trunk's register_expires, 0 as the default.
+func registerExpires(t time.Duration) string {
+	if t == 0 {
+		return "default (" + DefaultRegisterExpires.String() + ")"
+	}
+	return t.String()
+}
+
 func joinOr(xs []string) string {
 	if len(xs) == 0 {
 		return "(none)"
@@ -258,5 +266,12 @@ func (d *differ) trunks(old, next []Trunk) {
 			if o.Password != n.Password {
 				d.add("%s password changed", p)
 			}
+			d.value(p+" register", onOff(o.Register), onOff(n.Register))
+			if o.RegisterExpires != n.RegisterExpires {
+				d.add("%s register expires %s → %s", p, registerExpires(o.RegisterExpires), registerExpires(n.RegisterExpires))
+			}
+			d.value(p+" registrar", o.Registrar, n.Registrar)
+			d.value(p+" caller ID", o.CallerID, n.CallerID)
+			d.value(p+" from domain", o.FromDomain, n.FromDomain)
 		})
 }

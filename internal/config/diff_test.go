@@ -93,6 +93,17 @@ func TestDiff(t *testing.T) {
 		{"trunk", func(c *Config) {
 			c.Trunks[0].Sources, c.Trunks[0].Outbound, c.Trunks[0].Password = []string{"192.0.2.2"}, "sip:carrier.example:5060", "new"
 		}, []string{"trunk carrier: sources + 192.0.2.2, − 192.0.2.1", "trunk carrier: outbound (none) → sip:carrier.example:5060", "trunk carrier: password changed"}},
+		{"trunk registration and caller ID", func(c *Config) {
+			t := &c.Trunks[0]
+			t.Register, t.RegisterExpires, t.Registrar = true, 10*time.Minute, "sip:reg.carrier.example"
+			t.CallerID, t.FromDomain = "+15550100", "carrier.example"
+		}, []string{
+			"trunk carrier: register off → on",
+			"trunk carrier: register expires default (5m0s) → 10m0s",
+			"trunk carrier: registrar (none) → sip:reg.carrier.example",
+			"trunk carrier: caller ID (none) → +15550100",
+			"trunk carrier: from domain (none) → carrier.example",
+		}},
 		{"not ready reasons", func(c *Config) { c.NotReadyReasons = []string{"Lunch", "Coaching"} },
 			[]string{"Not Ready reasons: + Coaching, − Training"}},
 		{"the rest", func(c *Config) {

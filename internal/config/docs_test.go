@@ -144,6 +144,10 @@ func TestDocsReferenceDefaults(t *testing.T) {
 		"queues[].music":            {"empty"},
 		"queues[].overflow_to":      {"empty"},
 		"trunks[].username":         {"empty"},
+		"trunks[].register":         {"false"},
+		"trunks[].register_expires": {DefaultRegisterExpires.String()},
+		"trunks[].registrar":        {"outbound"},
+		"trunks[].caller_id":        {"empty"},
 		"users[].display":           {"empty"},
 		"webrtc.ice_servers[].urls": {"required"},
 	}

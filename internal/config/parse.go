@@ -24,9 +24,15 @@ const (
 	DefaultWrapUp         = 30 * time.Second
 	DefaultOnMaxWait      = "hangup" // "overflow" when overflow_to is set
 	DefaultAssistRingTime = 30 * time.Second
-	DefaultHTTP           = "127.0.0.1:8080"
-	DefaultSIP            = "127.0.0.1:5060"
-	DefaultDataDir        = "./data"
+	// DefaultRegisterExpires is the registration lifetime earshot asks a
+	// carrier for when trunks[].register_expires is not set.
+	DefaultRegisterExpires = 5 * time.Minute
+	// MinRegisterExpires and MaxRegisterExpires bound register_expires.
+	MinRegisterExpires = time.Minute
+	MaxRegisterExpires = 24 * time.Hour
+	DefaultHTTP        = "127.0.0.1:8080"
+	DefaultSIP         = "127.0.0.1:5060"
+	DefaultDataDir     = "./data"
 	// DatabaseFile is the SQLite file's name inside the data folder.
 	DatabaseFile = "earshot.db"
 )

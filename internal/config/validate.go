@@ -397,7 +397,7 @@ func (v *validator) checkTrunks() {
 				v.add(p+".outbound", "%s: outbound %q: %s", ctx, t.Outbound, reason)
 			}
 		}
-		if len(t.Sources) == 0 && t.Outbound == "" {
+		if len(t.Sources) == 0 && t.Outbound == "" && !t.Register {
 			v.add(p, "%s: needs sources (to take calls in) or outbound (to send calls out)", ctx)
 		}
 		if t.Password != "" && t.Username == "" {
@@ -406,7 +406,56 @@ func (v *validator) checkTrunks() {
 		if hasControl(t.Username) || strings.ContainsAny(t.Username, "@:") {
 			v.add(p+".username", "%s: username contains a control character, '@' or ':'", ctx)
 		}
+		v.checkTrunkRegister(p, ctx, t)
+		v.checkTrunkCallerID(p, ctx, t)
 	}
+}
+
+// checkTrunkRegister checks the keys of registration with a carrier.
+func (v *validator) checkTrunkRegister(p, ctx string, t Trunk) {
+	if t.Registrar != "" {
+		if reason := checkOutbound(t.Registrar); reason != "" {
+			v.add(p+".registrar", "%s: registrar %q: %s", ctx, t.Registrar, reason)
+		}
+	}
+	if t.RegisterExpires != 0 && (t.RegisterExpires < MinRegisterExpires || t.RegisterExpires > MaxRegisterExpires) {
+		v.add(p+".register_expires", "%s: register_expires must be between %s and %s (or unset for %s)",
+			ctx, MinRegisterExpires, MaxRegisterExpires, DefaultRegisterExpires)
+	}
+	if !t.Register {
+		return
+	}
+	if t.Outbound == "" && t.Registrar == "" {
+		v.add(p+".register", "%s: register needs outbound or registrar (where to REGISTER)", ctx)
+	}
+	if t.Username == "" || t.Password == "" {
+		v.add(p+".register", "%s: register needs username and password (the carrier's digest credentials)", ctx)
+	}
+}
+
+// checkTrunkCallerID checks the caller ID presented on calls out.
+func (v *validator) checkTrunkCallerID(p, ctx string, t Trunk) {
+	if t.CallerID != "" && !callerIDOK(t.CallerID) {
+		v.add(p+".caller_id", "%s: caller_id %q must be a number: an optional '+' and 1 to 32 digits", ctx, t.CallerID)
+	}
+	if t.FromDomain != "" && !fromDomainOK(t.FromDomain) {
+		v.add(p+".from_domain", "%s: from_domain %q must be a host name or an IP address", ctx, t.FromDomain)
+	}
+}
+
+func callerIDOK(s string) bool {
+	digits := strings.TrimPrefix(s, "+")
+	if digits == "" || len(digits) > 32 {
+		return false
+	}
+	return strings.Trim(digits, "0123456789") == ""
+}
+
+func fromDomainOK(s string) bool {
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		return a.Zone() == "" && (a.Is4() || strings.HasPrefix(s, "["))
+	}
+	return validHostName(s)
 }
 
 // parseSource parses an IP address or CIDR into a masked prefix.

@@ -285,8 +285,12 @@ func notTokenChar(r rune) bool {
 	return !strings.ContainsRune("-.!%*_+`'~", r)
 }
 
-// callerUser is the From user part: the caller ID when it is a number.
+// callerUser is the From user part: the trunk's caller ID, else the
+// call's caller ID when it is a number.
 func callerUser(from string, tr *trunk) string {
+	if tr != nil && tr.callerID != "" {
+		return tr.callerID
+	}
 	if from != "" && strings.Trim(from, "+0123456789") == "" && len(from) <= 32 {
 		return from
 	}
@@ -320,9 +324,13 @@ func (s *Server) attempt(ctx context.Context, t target, req DialRequest, headers
 	d.transport = t.transport
 	d.mediaIP = mediaIPFor(l)
 	d.contact = l.contact("earshot")
+	fromHost := l.host
+	if t.trunk != nil && t.trunk.fromDomain != "" {
+		fromHost = t.trunk.fromDomain
+	}
 	d.local = &sip.FromHeader{
 		DisplayName: req.From,
-		Address:     sip.Uri{Scheme: "sip", User: c.caller, Host: l.host},
+		Address:     sip.Uri{Scheme: "sip", User: c.caller, Host: fromHost},
 		Params:      sip.NewParams(),
 	}
 	d.local.Params.Add("tag", newID())
@@ -332,13 +340,17 @@ func (s *Server) attempt(ctx context.Context, t target, req DialRequest, headers
 	d.dest = t.dest
 	d.localSeq = 1
 
-	offer, err := sdp.NewOffer(c.mediaAddr(), d.sessionID, d.version, sdp.SendRecv)
+	// SRTP keys travel inside the SDP: offer them only where TLS hides them.
+	offer, err := c.newOffer(t.transport == "TLS" && t.trunk == nil)
 	if err != nil {
 		leg.Close()
 		return nil, fmt.Errorf("dial %q: %w: %w", req.To, ErrMedia, err)
 	}
 	invite := c.buildRequest(sip.INVITE, d.localSeq)
 	invite.AppendHeader(sip.NewHeader("Allow", allowed))
+	if t.trunk != nil && t.trunk.callerID != "" {
+		invite.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+t.trunk.callerID+"@"+fromHost+">"))
+	}
 	for _, h := range headers {
 		invite.AppendHeader(sip.HeaderClone(h))
 	}
@@ -371,6 +383,19 @@ func (s *Server) attempt(ctx context.Context, t target, req DialRequest, headers
 				}
 				tx.Terminate()
 				invite = next
+				d.localSeq = invite.CSeq().SeqNo
+				if tx, err = s.client.TransactionRequest(ctx, invite, asIs); err != nil {
+					leg.Close()
+					return nil, fmt.Errorf("dial %q: %w: %w", req.To, ErrUnreachable, err)
+				}
+				provisional = false
+			case res.StatusCode == 488 && d.offeredSRTP:
+				// A phone that takes no SRTP: ask again with plain RTP.
+				tx.Terminate()
+				if invite, err = c.plainRetry(invite); err != nil {
+					leg.Close()
+					return nil, fmt.Errorf("dial %q: %w", req.To, err)
+				}
 				d.localSeq = invite.CSeq().SeqNo
 				if tx, err = s.client.TransactionRequest(ctx, invite, asIs); err != nil {
 					leg.Close()
@@ -442,6 +467,9 @@ func (c *Call) established(invite *sip.Request, res *sip.Response, tx sip.Client
 		failure = fmt.Errorf("dial %q: another phone answered first: %w", c.did, ErrNoAnswer)
 	default:
 		ch, err := sdp.ParseAnswer(res.Body())
+		if err == nil {
+			err = c.checkAnswer(ch)
+		}
 		if err == nil {
 			err = c.apply(ch)
 		}

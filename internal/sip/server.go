@@ -23,6 +23,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -39,7 +40,8 @@ type Server struct {
 	srv       *sipgo.Server
 	client    *sipgo.Client
 	listeners []*listener
-	trunks    []trunk
+	trunks    atomic.Pointer[[]trunk] // the list in force; SetTrunks swaps it
+	carriers  *carriers               // registrations with carriers
 	reg       *registrar
 	nonces    *nonces
 	parser    *sip.Parser // re-parses UDP datagrams that sipgo will refuse
@@ -96,7 +98,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "sip"),
-		trunks:  trunks,
 		nonces:  newNonces(key, cfg.NonceTTL, cfg.Clock),
 		parser:  sip.NewParser(),
 		ready:   make(chan struct{}),
@@ -105,6 +106,8 @@ func New(cfg Config) (*Server, error) {
 		changed: make(chan struct{}),
 	}
 	s.reg = newRegistrar(cfg)
+	s.trunks.Store(&trunks)
+	s.carriers = newCarriers(s)
 
 	var tlsConf *tls.Config
 	for _, spec := range cfg.Listen {
@@ -266,6 +269,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		close(s.ready)
 	}()
+	s.carriers.start(func() []trunk { return s.trunkList() })
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
 
@@ -355,6 +359,7 @@ func (s *Server) shutdown() {
 		s.log.Warn("calls still ending at shutdown", "calls", s.ActiveCalls())
 	}
 	t.Stop()
+	s.carriers.stopAll()
 	s.closeListeners()
 	if s.ua != nil {
 		if err := s.ua.Close(); err != nil {

@@ -1,29 +1,51 @@
 package sip
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/earshot/earshot/internal/config"
 )
 
-// trunk is a config.Trunk made ready for matching and dialling.
+// trunk is a config.Trunk made ready for matching and dialling. It is
+// never changed once made: SetTrunks replaces the whole list, and calls
+// keep the trunk they started on.
 type trunk struct {
 	name     string
 	sources  []netip.Prefix
 	outbound *sip.Uri // nil: no calls out through this trunk
 	user     string
 	pass     string
+
+	registrar  *sip.Uri      // non-nil: earshot REGISTERs here
+	expires    time.Duration // registration lifetime asked for
+	callerID   string        // From user of calls out; empty: the call's own
+	fromDomain string        // From host of calls out; empty: earshot's
+}
+
+// CheckTrunks reports whether SetTrunks would take in, changing nothing.
+func CheckTrunks(in []config.Trunk) error {
+	if _, err := parseTrunks(in); err != nil {
+		return fmt.Errorf("sip: %w", err)
+	}
+	return nil
 }
 
 func parseTrunks(in []config.Trunk) ([]trunk, error) {
 	out := make([]trunk, 0, len(in))
+	seen := map[string]bool{}
 	for _, t := range in {
-		tr := trunk{name: t.Name, user: t.Username, pass: t.Password}
+		if seen[t.Name] {
+			return nil, fmt.Errorf("trunk %q is defined twice", t.Name)
+		}
+		seen[t.Name] = true
+		tr := trunk{name: t.Name, user: t.Username, pass: t.Password, callerID: t.CallerID, fromDomain: t.FromDomain}
 		for _, s := range t.Sources {
 			p, err := parseSource(s)
 			if err != nil {
@@ -38,9 +60,57 @@ func parseTrunks(in []config.Trunk) ([]trunk, error) {
 			}
 			tr.outbound = u
 		}
+		if err := tr.parseRegister(t); err != nil {
+			return nil, fmt.Errorf("trunk %q: %w", t.Name, err)
+		}
 		out = append(out, tr)
 	}
 	return out, nil
+}
+
+// parseRegister reads the registration keys of t.
+func (tr *trunk) parseRegister(t config.Trunk) error {
+	if t.CallerID != "" && (len(t.CallerID) > 33 || strings.Trim(strings.TrimPrefix(t.CallerID, "+"), "0123456789") != "" || strings.TrimPrefix(t.CallerID, "+") == "") {
+		return fmt.Errorf("caller_id %q is not a number", t.CallerID)
+	}
+	if strings.ContainsAny(t.FromDomain, " \t\r\n\x00@;<>\"") {
+		return fmt.Errorf("from_domain %q is not a host", t.FromDomain)
+	}
+	if !t.Register {
+		return nil
+	}
+	reg := t.Registrar
+	if reg == "" {
+		reg = t.Outbound
+	}
+	if reg == "" {
+		return errors.New("register needs a registrar or outbound address")
+	}
+	if t.Username == "" || t.Password == "" {
+		return errors.New("register needs a username and password")
+	}
+	u, err := parseOutbound(reg)
+	if err != nil {
+		return fmt.Errorf("registrar: %w", err)
+	}
+	tr.registrar = u
+	tr.expires = t.RegisterExpires
+	if tr.expires <= 0 {
+		tr.expires = config.DefaultRegisterExpires
+	}
+	if tr.expires < time.Second {
+		tr.expires = time.Second
+	}
+	return nil
+}
+
+// regKey is what a registration depends on: when it changes, earshot
+// un-REGISTERs and registers afresh.
+func (tr *trunk) regKey() string {
+	if tr.registrar == nil {
+		return ""
+	}
+	return strings.Join([]string{tr.registrar.String(), tr.user, tr.pass, tr.expires.String()}, "\x00")
 }
 
 // parseSource reads an IP address or a CIDR prefix.
@@ -84,15 +154,29 @@ func parseOutbound(s string) (*sip.Uri, error) {
 }
 
 // hostPort is the trunk's next hop as host:port.
-func (t *trunk) hostPort() string {
-	port := t.outbound.Port
+func (t *trunk) hostPort() string { return uriHostPort(t.outbound) }
+
+// uriHostPort is where a request to u goes, as host:port.
+func uriHostPort(u *sip.Uri) string {
+	port := u.Port
 	if port == 0 {
 		port = 5060
-		if t.outbound.Scheme == "sips" {
+		if u.Scheme == "sips" {
 			port = 5061
 		}
 	}
-	return joinHostPort(t.outbound.Host, port)
+	return joinHostPort(u.Host, port)
+}
+
+// uriTransport is the transport of a request to u: "UDP", "TCP" or "TLS".
+func uriTransport(u *sip.Uri) string {
+	if tp, ok := u.UriParams.Get("transport"); ok {
+		return strings.ToUpper(tp)
+	}
+	if u.Scheme == "sips" {
+		return "TLS"
+	}
+	return "UDP"
 }
 
 // allows reports whether ip may send calls in through t.
@@ -106,23 +190,44 @@ func (t *trunk) allows(ip netip.Addr) bool {
 	return false
 }
 
-// trunkFor returns the trunk whose Sources hold ip, or nil.
+// trunkList is the trunk list in force.
+func (s *Server) trunkList() []trunk { return *s.trunks.Load() }
+
+// trunkFor returns the trunk whose Sources hold ip or, failing that, the
+// registered trunk whose registrar answered from ip; or nil.
 func (s *Server) trunkFor(ip netip.Addr) *trunk {
-	for i := range s.trunks {
-		if s.trunks[i].allows(ip) {
-			return &s.trunks[i]
+	list := s.trunkList()
+	for i := range list {
+		if list[i].allows(ip) {
+			return &list[i]
+		}
+	}
+	return s.carriers.trunkFrom(ip)
+}
+
+// outboundTrunk returns the first trunk that carries calls out, or nil.
+func (s *Server) outboundTrunk() *trunk {
+	list := s.trunkList()
+	for i := range list {
+		if list[i].outbound != nil {
+			return &list[i]
 		}
 	}
 	return nil
 }
 
-// outboundTrunk returns the first trunk that carries calls out, or nil.
-func (s *Server) outboundTrunk() *trunk {
-	for i := range s.trunks {
-		if s.trunks[i].outbound != nil {
-			return &s.trunks[i]
-		}
+// SetTrunks puts a new trunk list in force at once: new INVITEs are
+// matched and new calls dialled with it, while calls in progress keep the
+// trunk they started on. Registrations follow: a trunk newly set to
+// register registers, one removed or changed un-REGISTERs first. A list
+// that does not parse is refused and nothing changes.
+func (s *Server) SetTrunks(in []config.Trunk) error {
+	list, err := parseTrunks(in)
+	if err != nil {
+		return fmt.Errorf("sip: set trunks: %w", err)
 	}
+	s.carriers.update(list, func() { s.trunks.Store(&list) })
+	s.log.Info("trunks in force", "trunks", len(list))
 	return nil
 }
 

@@ -153,12 +153,16 @@ func loadRouting(r *reader, c *config.Config) {
 		return nil
 	})
 	index := map[string]int{}
-	r.each("trunks", "SELECT name, outbound, username, password FROM trunks ORDER BY position",
+	r.each("trunks", `SELECT name, outbound, username, password,
+		register, register_expires_ns, registrar, caller_id, from_domain FROM trunks ORDER BY position`,
 		func(row func(...any) error) error {
 			var t config.Trunk
-			if err := row(&t.Name, &t.Outbound, &t.Username, &t.Password); err != nil {
+			var expires int64
+			if err := row(&t.Name, &t.Outbound, &t.Username, &t.Password,
+				&t.Register, &expires, &t.Registrar, &t.CallerID, &t.FromDomain); err != nil {
 				return err
 			}
+			t.RegisterExpires = time.Duration(expires)
 			index[t.Name] = len(c.Trunks)
 			c.Trunks = append(c.Trunks, t)
 			return nil

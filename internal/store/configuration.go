@@ -96,8 +96,10 @@ func (s *sqlStore) SaveConfig(ctx context.Context, c *config.Config) error {
 			ins.do("DID "+d.Number, "INSERT INTO dids (number, position, queue, priority) VALUES (?, ?, ?, ?)", d.Number, i, d.Queue, d.Priority)
 		}
 		for i, t := range c.Trunks {
-			ins.do("trunk "+t.Name, "INSERT INTO trunks (name, position, outbound, username, password) VALUES (?, ?, ?, ?, ?)",
-				t.Name, i, t.Outbound, t.Username, t.Password)
+			ins.do("trunk "+t.Name, `INSERT INTO trunks (name, position, outbound, username, password,
+				register, register_expires_ns, registrar, caller_id, from_domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.Name, i, t.Outbound, t.Username, t.Password,
+				t.Register, int64(t.RegisterExpires), t.Registrar, t.CallerID, t.FromDomain)
 			for j, src := range t.Sources {
 				ins.do("source of trunk "+t.Name, "INSERT INTO trunk_sources (trunk, position, source) VALUES (?, ?, ?)", t.Name, j, src)
 			}

@@ -46,7 +46,8 @@ func sampleConfig() *config.Config {
 			{Number: "+44800100300", Queue: "support"},
 		},
 		Trunks: []config.Trunk{
-			{Name: "carrier", Sources: []string{"192.0.2.0/24", "198.51.100.7"}, Outbound: "sip:192.0.2.1:5060", Username: "acct", Password: "carrier-secret"},
+			{Name: "carrier", Sources: []string{"192.0.2.0/24", "198.51.100.7"}, Outbound: "sip:192.0.2.1:5060", Username: "acct", Password: "carrier-secret",
+				Register: true, RegisterExpires: 10 * time.Minute, Registrar: "sip:reg.carrier.example", CallerID: "+44800100200", FromDomain: "carrier.example"},
 			{Name: "pbx", Sources: []string{"10.0.0.5"}},
 		},
 		DialPlan:        config.DialPlan{Allow: []string{"+44*", "1xxx"}, Deny: []string{"+449*", "+4487*"}},
@@ -65,7 +66,7 @@ func TestConfigStructsUnchanged(t *testing.T) {
 		// Config.WebRTC and all of Listen but HTTP and SIP are read from
 		// the file only, never stored.
 		{config.Config{}, 12}, {config.Listen{}, 13}, {config.User{}, 7}, {config.Team{}, 3},
-		{config.Queue{}, 12}, {config.DID{}, 3}, {config.Trunk{}, 5}, {config.DialPlan{}, 2},
+		{config.Queue{}, 12}, {config.DID{}, 3}, {config.Trunk{}, 10}, {config.DialPlan{}, 2},
 	} {
 		if n := reflect.TypeOf(c.v).NumField(); n != c.fields {
 			t.Errorf("%T has %d fields, the store keeps %d: store the new ones", c.v, n, c.fields)

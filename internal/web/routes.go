@@ -73,6 +73,7 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.callRoutes()...)
+	rs = append(rs, s.trunkRoutes()...)
 	return append(rs, s.demoRoutes()...)
 }
 

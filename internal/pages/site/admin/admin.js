@@ -1,5 +1,6 @@
 // The /admin page: an admin signs in and changes users, teams, queues,
-// numbers, the dial plan, Not Ready reasons and listen-in permission. Each
+// numbers, the dial plan, Not Ready reasons, listen-in permission and SIP
+// trunks. Each
 // section saves only its part through its own API route; the server
 // validates, stores, applies at once and audits. On an error the server's
 // sentence is shown beside the field and nothing changes; on success a
@@ -12,9 +13,10 @@ import {renderUsers, renderTeams, renderListen, bindPeople} from './people.js';
 import {renderQueues, renderDIDs, renderReasons, bindRouting} from './routing.js';
 import {renderPlan, bindPlan} from './plan.js';
 import {loadAudit} from './audit.js';
+import {renderTrunks, bindTrunks, loadTrunks, stopTrunks} from './trunks.js';
 
 const $ = (id) => document.getElementById(id);
-const TABS = ['users', 'teams', 'queues', 'dids', 'dialplan', 'reasons', 'listen', 'audit'];
+const TABS = ['users', 'teams', 'queues', 'dids', 'dialplan', 'reasons', 'listen', 'trunks', 'audit'];
 
 const S = {
   me: null,
@@ -74,6 +76,7 @@ function renderAll() {
   renderPlan(ctx);
   renderReasons(ctx);
   renderListen(ctx);
+  renderTrunks(ctx);
 }
 
 function selectTab(tab, focus = true) {
@@ -87,6 +90,8 @@ function selectTab(tab, focus = true) {
   }
   if (history.replaceState) history.replaceState(null, '', `#${tab}`);
   if (tab === 'audit') loadAudit();
+  if (tab === 'trunks') loadTrunks(ctx);
+  else stopTrunks();
   if (focus) $(`tab-${tab}`).focus();
 }
 
@@ -186,6 +191,7 @@ function bind() {
   bindPeople(ctx);
   bindRouting(ctx);
   bindPlan(ctx);
+  bindTrunks(ctx);
 }
 
 // For tests: the page's view of things.

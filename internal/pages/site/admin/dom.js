@@ -29,7 +29,8 @@ export {sentence};
 const WORDS = [
   ['wrap_up', 'wrap-up'], ['ring_timeout', 'ring timeout'], ['max_wait', 'max wait'],
   ['on_max_wait', 'at max wait'], ['overflow_to', 'overflow queue'], ['not_ready_reasons', 'Not Ready reasons'],
-  ['dial_plan ', 'dial plan '],
+  ['dial_plan ', 'dial plan '], ['caller_id', 'caller ID'], ['from_domain', 'from domain'],
+  ['register_expires', 'registration lifetime'],
 ];
 
 /** Turns a validation message into words a reader of the page knows. */
