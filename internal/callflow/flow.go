@@ -84,7 +84,7 @@ type Flow struct {
 // liveCall is one customer call and everyone on it.
 type liveCall struct {
 	id       string
-	customer *sip.Call
+	customer customerEnd
 	leg      *media.Leg
 	room     *media.Room
 	queue    string
@@ -94,6 +94,12 @@ type liveCall struct {
 	parties  map[string]*party             // by key(); the customer is not here
 	rec      *media.Recording
 	log      *callLog // what the recording's metadata is made of
+}
+
+// customerEnd is the customer's call as the flow ends it (a *sip.Call).
+type customerEnd interface {
+	Hangup() error
+	Done() <-chan struct{}
 }
 
 // party is someone other than the customer with a leg in the call.
@@ -173,7 +179,7 @@ func (f *Flow) handle(ctx context.Context, e events.Event) {
 	case events.CallHandlerEnded:
 		f.release(e.Call, e.Agent, e.Reason)
 	case events.CallEnded:
-		f.end(e.Call, e.Reason, e.Actor)
+		f.end(ctx, e)
 	case events.AssistMode, events.ListenSession:
 		f.assistEvent(ctx, e)
 	}

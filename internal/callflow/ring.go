@@ -7,6 +7,7 @@ import (
 
 	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/assist"
+	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/sip"
 )
@@ -228,8 +229,10 @@ func (f *Flow) releaseLocked(lc *liveCall, p *party, reason string) {
 	go p.release(reason)
 }
 
-// end releases everyone when the ACD says the call is over.
-func (f *Flow) end(callID, reason, by string) {
+// end releases everyone when the ACD says the call is over. A caller who
+// waited max_wait hears the queue's message first, if it has one.
+func (f *Flow) end(ctx context.Context, e events.Event) {
+	callID, reason, by := e.Call, e.Reason, e.Actor
 	f.mu.Lock()
 	lc := f.calls[callID]
 	if lc == nil {
@@ -253,8 +256,23 @@ func (f *Flow) end(callID, reason, by string) {
 	}
 	cl := lc.log
 	f.mu.Unlock()
+	if reason == reasonMaxWait && by == "system" {
+		if msg := f.queueMessage(e.Queue); msg != "" {
+			go func() {
+				f.announce(ctx, lc, e.Queue, msg)
+				f.finish(lc, cl, by)
+			}()
+			return
+		}
+	}
+	f.finish(lc, cl, by)
+}
+
+// finish closes an ended call's recording and room and hangs up on the
+// customer unless the customer hung up.
+func (f *Flow) finish(lc *liveCall, cl *callLog, by string) {
 	if cl != nil && cl.rec != nil {
-		f.finishRecording(callID, cl)
+		f.finishRecording(lc.id, cl)
 	}
 	lc.room.Close()
 	if by != "customer" && lc.customer != nil {

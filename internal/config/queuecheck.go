@@ -81,6 +81,13 @@ func (v *validator) checkMaxWait(p, ctx string, q Queue) {
 		v.add(p+".on_max_wait", "%s: on_max_wait must be hangup or overflow, not %q", ctx, q.OnMaxWait)
 	}
 	switch {
+	case q.Message == "" || q.OnMaxWait == OnMaxWaitHangup:
+	case q.OnMaxWait == OnMaxWaitOverflow:
+		v.add(p+".message", "%s: message is played only before hanging up, not with on_max_wait overflow (the caller waits on in overflow_to)", ctx)
+	default:
+		v.add(p+".message", "%s: message is played before hanging up on a caller who waited max_wait: it needs max_wait and on_max_wait hangup", ctx)
+	}
+	switch {
 	case q.OnMaxWait == OnMaxWaitOverflow && q.OverflowTo == "":
 		v.add(p+".overflow_to", "%s: on_max_wait overflow needs overflow_to naming another queue", ctx)
 	case q.OnMaxWait != OnMaxWaitOverflow && q.OverflowTo != "":
@@ -152,4 +159,34 @@ func (v *validator) checkOverflowLoops() {
 			state[j] = done
 		}
 	}
+}
+
+// CheckSounds runs message on the message file of every queue that plays
+// one and music on every queue's music file, except where prev (the
+// configuration in force, or nil) names the same file for the same queue,
+// and reports each failure as a problem of that queue. The functions say
+// whether a file can be played; Validate does not read files, so the start
+// of serve and the admin path call this too.
+func (c *Config) CheckSounds(prev *Config, message, music func(path string) error) error {
+	var errs Errors
+	for _, q := range c.Queues {
+		var old Queue
+		if prev != nil {
+			old, _ = prev.Queue(q.Name)
+		}
+		if q.Message != "" && q.OnMaxWait == OnMaxWaitHangup && (old.Message != q.Message || old.OnMaxWait != OnMaxWaitHangup) {
+			if err := message(q.Message); err != nil {
+				errs = append(errs, &Error{Msg: fmt.Sprintf("queue %q: message %q: %v", q.Name, q.Message, err)})
+			}
+		}
+		if q.Music != "" && old.Music != q.Music {
+			if err := music(q.Music); err != nil {
+				errs = append(errs, &Error{Msg: fmt.Sprintf("queue %q: music %q: %v", q.Name, q.Music, err)})
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }

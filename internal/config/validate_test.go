@@ -49,6 +49,43 @@ queue "billing": agent "alice" does not have the agent role`},
 		{"trunk outbound with user", func(c *Config) { c.Trunks[0].Outbound = "sips:earshot@[::1]:5081;transport=tls" }, ""},
 		{"trunk outbound bad", func(c *Config) { c.Trunks[0].Outbound = "sip:" }, `trunk "demo": outbound "sip:": missing host`},
 		{"trunk outbound v6 unbracketed", func(c *Config) { c.Trunks[0].Outbound = "sip:2001:db8::1" }, `trunk "demo": outbound "sip:2001:db8::1": IPv6 addresses go in brackets`},
+		{"trunk register", func(c *Config) {
+			t := &c.Trunks[0]
+			t.Outbound, t.Username, t.Password, t.Register, t.RegisterExpires = "sip:127.0.0.1:5080", "acct", "pw", true, 10*time.Minute
+		}, ""},
+		{"trunk register at a registrar", func(c *Config) {
+			t := &c.Trunks[0]
+			t.Registrar, t.Username, t.Password, t.Register = "sip:reg.carrier.example", "acct", "pw", true
+		}, ""},
+		{"trunk that only registers", func(c *Config) {
+			t := &c.Trunks[0]
+			t.Sources, t.Registrar, t.Username, t.Password, t.Register = nil, "sip:reg.carrier.example", "acct", "pw", true
+		}, ""},
+		{"trunk register without credentials", func(c *Config) {
+			c.Trunks[0].Outbound, c.Trunks[0].Register = "sip:127.0.0.1:5080", true
+		}, `trunk "demo": register needs username and password (the carrier's digest credentials)`},
+		{"trunk register nowhere", func(c *Config) {
+			c.Trunks[0].Username, c.Trunks[0].Password, c.Trunks[0].Register = "acct", "pw", true
+		}, `trunk "demo": register needs outbound or registrar (where to REGISTER)`},
+		{"trunk register expires short", func(c *Config) { c.Trunks[0].RegisterExpires = 30 * time.Second },
+			`trunk "demo": register_expires must be between 1m0s and 24h0m0s (or unset for 5m0s)`},
+		{"trunk register expires negative", func(c *Config) { c.Trunks[0].RegisterExpires = -time.Minute },
+			`trunk "demo": register_expires must be between 1m0s and 24h0m0s (or unset for 5m0s)`},
+		{"trunk registrar bad", func(c *Config) { c.Trunks[0].Registrar = "http://x" },
+			`trunk "demo": registrar "http://x": must be a sip: or sips: URI, e.g. sip:sip.carrier.example:5060`},
+		{"trunk caller id", func(c *Config) { c.Trunks[0].CallerID, c.Trunks[0].FromDomain = "+15550100", "sip.carrier.example" }, ""},
+		{"trunk caller id national", func(c *Config) { c.Trunks[0].CallerID, c.Trunks[0].FromDomain = "02071234567", "192.0.2.7" }, ""},
+		{"trunk caller id v6 domain", func(c *Config) { c.Trunks[0].FromDomain = "[2001:db8::7]" }, ""},
+		{"trunk caller id letters", func(c *Config) { c.Trunks[0].CallerID = "sales" },
+			`trunk "demo": caller_id "sales" must be a number: an optional '+' and 1 to 32 digits`},
+		{"trunk caller id plus only", func(c *Config) { c.Trunks[0].CallerID = "+" },
+			`trunk "demo": caller_id "+" must be a number: an optional '+' and 1 to 32 digits`},
+		{"trunk caller id too long", func(c *Config) { c.Trunks[0].CallerID = strings.Repeat("1", 33) },
+			`trunk "demo": caller_id "111111111111111111111111111111111" must be a number: an optional '+' and 1 to 32 digits`},
+		{"trunk from domain bad", func(c *Config) { c.Trunks[0].FromDomain = "carrier example" },
+			`trunk "demo": from_domain "carrier example" must be a host name or an IP address`},
+		{"trunk from domain v6 unbracketed", func(c *Config) { c.Trunks[0].FromDomain = "2001:db8::7" },
+			`trunk "demo": from_domain "2001:db8::7" must be a host name or an IP address`},
 		{"dial plan", func(c *Config) { c.DialPlan.Deny = append(c.DialPlan.Deny, "+1900*") }, `dial_plan deny[2] "+1900*": character '*' is not allowed in a number pattern`},
 		{"sip_public", func(c *Config) { c.Listen.SIPPublic = "203.0.113.7" }, ""},
 		{"sip_public name", func(c *Config) { c.Listen.SIPPublic = "pbx.example.com" }, `listen.sip_public "pbx.example.com": must be an IP address of this machine or its NAT`},
@@ -66,6 +103,13 @@ queue "billing": agent "alice" does not have the agent role`},
 		{"acme bad domain", func(c *Config) { c.Listen.HTTPS, c.Listen.ACMEDomains = ":443", []string{"*.example.com"} }, `listen.acme_domains: "*.example.com" is not a host name`},
 		{"trusted proxies", func(c *Config) { c.Listen.TrustedProxies = []string{"10.0.0.0/8", "::1"} }, ""},
 		{"trusted proxy bad", func(c *Config) { c.Listen.TrustedProxies = []string{"proxy"} }, `listen.trusted_proxies: "proxy" is not an IP address or CIDR prefix`},
+		{"message before hanging up", func(c *Config) {
+			c.Queues[0].MaxWait, c.Queues[0].OnMaxWait, c.Queues[0].Message = time.Minute, OnMaxWaitHangup, "/srv/sorry.wav"
+		}, ""},
+		{"message with overflow", func(c *Config) { c.Queues[2].Message = "sorry.wav" },
+			`queue "billing": message is played only before hanging up, not with on_max_wait overflow (the caller waits on in overflow_to)`},
+		{"message without max_wait", func(c *Config) { c.Queues[0].Message = "sorry.wav" },
+			`queue "sales": message is played before hanging up on a caller who waited max_wait: it needs max_wait and on_max_wait hangup`},
 		{"hash ok", func(c *Config) {
 			c.Users[0].Password, c.Users[0].PasswordHash = "", "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
 		}, ""},
@@ -241,5 +285,60 @@ func TestNamesRules(t *testing.T) {
 		if got := groupNameOK(tt.name); got != tt.grp {
 			t.Errorf("groupNameOK(%q) = %v", tt.name, got)
 		}
+	}
+}
+
+// TestCheckSounds: each queue that plays a message or music has its files
+// checked, except a file the configuration in force already plays for that
+// queue; each failure names the queue and the file.
+func TestCheckSounds(t *testing.T) {
+	c := Demo()
+	for i := range c.Queues[:2] {
+		c.Queues[i].MaxWait, c.Queues[i].OnMaxWait = time.Minute, OnMaxWaitHangup
+	}
+	c.Queues[0].Message, c.Queues[1].Message = "/srv/sales.wav", "/srv/support.wav"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var checked []string
+	bad := func(p string) error {
+		checked = append(checked, p)
+		return errors.New("cannot be played: no such file")
+	}
+	ok := func(string) error { return nil }
+	err := c.CheckSounds(nil, bad, ok)
+	want := `queue "sales": message "/srv/sales.wav": cannot be played: no such file
+queue "support": message "/srv/support.wav": cannot be played: no such file`
+	if err == nil || err.Error() != want {
+		t.Fatalf("CheckSounds = %v\nwant %s", err, want)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("%T is not an *Error list", err)
+	}
+
+	prev := c.Clone()
+	c.Queues[1].Message = "/srv/support-new.wav"
+	checked = nil
+	if err := c.CheckSounds(prev, bad, ok); err == nil || !strings.Contains(err.Error(), "support-new.wav") || strings.Contains(err.Error(), "sales") {
+		t.Errorf("CheckSounds after changing support's message = %v; want only support's new file", err)
+	}
+	if !reflect.DeepEqual(checked, []string{"/srv/support-new.wav"}) {
+		t.Errorf("checked %q, want only the changed file", checked)
+	}
+	if err := c.CheckSounds(nil, ok, ok); err != nil {
+		t.Errorf("every file plays: %v", err)
+	}
+
+	c.Queues[0].Music = "/srv/hold.wav"
+	checked = nil
+	err = c.CheckSounds(prev, ok, bad)
+	if want := `queue "sales": music "/srv/hold.wav": cannot be played: no such file`; err == nil || err.Error() != want {
+		t.Errorf("CheckSounds with a new music file = %v\nwant %s", err, want)
+	}
+	prev = c.Clone()
+	checked = nil
+	if err := c.CheckSounds(prev, bad, bad); err != nil || len(checked) != 0 {
+		t.Errorf("nothing changed: %v, checked %q", err, checked)
 	}
 }
