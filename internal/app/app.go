@@ -51,7 +51,11 @@ type App struct {
 	web    *web.Server
 	http   *http.Server
 	ln     net.Listener
-	done   chan error
+	done   chan error // the web servers' ends: one each
+
+	https       *http.Server // nil without listen.https
+	httpsLn     net.Listener
+	acmeDomains []string
 
 	media    *media.Engine
 	flow     *callflow.Flow
@@ -86,11 +90,18 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 			return nil, fmt.Errorf("data folder: %w", err)
 		}
 	}
+	if opts.Demo {
+		f, err := withDemoMessage(file)
+		if err != nil {
+			return nil, err
+		}
+		file = f
+	}
 	st, err := store.Open(ctx, DatabaseDSN(file))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	a := &App{opts: opts, log: opts.Logger, store: st, bus: events.NewBus(), done: make(chan error, 1)}
+	a := &App{opts: opts, log: opts.Logger, store: st, bus: events.NewBus(), done: make(chan error, 2)}
 	if err := a.start(ctx, file); err != nil {
 		a.Close()
 		return nil, err
@@ -102,6 +113,9 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	cfg, err := Bootstrap(ctx, a.store, file)
 	if err != nil {
 		return err
+	}
+	if err := checkSounds(cfg, nil); err != nil {
+		return fmt.Errorf("queue sound files: %w", err)
 	}
 	clk := clock.Real{}
 	now := clk.Now()
@@ -135,12 +149,18 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 			return err
 		}
 	}
+	proxies, err := trustedProxies(cfg.Listen.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	a.web = web.New(web.Options{
 		Engine:     a.engine,
 		Sessions:   sessions{a.store},
 		Stats:      daily,
 		History:    history{a.store},
-		Admin:      &reconfigurer{st: a.store, eng: a.engine},
+		Admin:      &reconfigurer{st: a.store, eng: a.engine, trunks: a.sip},
+		Trunks:     sipTrunks{a.sip},
+		Media:      a.media,
 		Bus:        a.bus,
 		Assist:     a.assist.desk,
 		WebPhones:  webAudio{a.phones},
@@ -149,15 +169,22 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 		Calls:      a.store,
 		DataDir:    cfg.DataDir,
 		ICEServers: browserICE(cfg.WebRTC.ICEServers),
+		Proxies:    proxies,
 		Pages:      pages.FS(),
 		Logger:     a.log,
 	})
 	a.phones.Attach(a.web)
+	plain := a.web.Handler()
+	if cfg.Listen.HTTPS != "" {
+		if plain, err = a.startHTTPS(cfg, plain, proxies); err != nil {
+			return err
+		}
+	}
 	a.ln, err = net.Listen("tcp", cfg.Listen.HTTP)
 	if err != nil {
-		return fmt.Errorf("listen for HTTP: %w", err)
+		return fmt.Errorf("listen.http %s: %w", cfg.Listen.HTTP, err)
 	}
-	a.http = &http.Server{Handler: a.web.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.http = &http.Server{Handler: plain, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		err := a.http.Serve(a.ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -216,6 +243,9 @@ func (a *App) Close() error {
 	if a.http != nil {
 		errs = append(errs, a.http.Shutdown(ctx))
 	}
+	if a.https != nil {
+		errs = append(errs, a.https.Shutdown(ctx))
+	}
 	if a.phones != nil {
 		errs = append(errs, a.phones.Close())
 	}
@@ -242,8 +272,11 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 func (a *App) banner(cfg *config.Config) {
-	url := "http://" + a.HTTPAddr()
+	url := a.webURL()
 	fmt.Fprintf(a.opts.Out, "earshot is running at %s\n", url)
+	if a.https != nil {
+		fmt.Fprintf(a.opts.Out, "  HTTP: http://%s redirects to HTTPS\n", a.HTTPAddr())
+	}
 	fmt.Fprintf(a.opts.Out, "  SIP: %s (UDP and TCP)\n", a.SIPAddr("udp"))
 	if !a.opts.Demo {
 		return
@@ -263,6 +296,5 @@ func (a *App) banner(cfg *config.Config) {
 		}
 		fmt.Fprintf(a.opts.Out, "    %-10s %-22s %v%s\n", u.Name, u.Display, u.Roles, note)
 	}
-	fmt.Fprintln(a.opts.Out, "  To reach the demo from another machine, run it with --http 0.0.0.0:8080;")
-	fmt.Fprintln(a.opts.Out, "  browsers give a page the microphone only over HTTPS or on localhost.")
+	fmt.Fprintln(a.opts.Out, "  from another machine: the microphone needs HTTPS; use an SSH tunnel or earshot serve with listen.https (docs/tls.md)")
 }

@@ -43,10 +43,20 @@ type Options struct {
 	// CallMe places "Call me" calls (optional: without it Call me
 	// answers 409).
 	CallMe CallMeDialer
+	// Trunks reports registrations with carriers (optional: without it
+	// GET /api/v1/trunks shows no registration state).
+	Trunks TrunkRegistrations
+	// Media gives the media plane's counters to /metrics (optional).
+	Media MediaCounters
 
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always Secure on TLS.
 	SecureCookies bool
+	// Proxies are the trusted reverse proxies (listen.trusted_proxies):
+	// their X-Forwarded-For gives the client's address and their
+	// X-Forwarded-Proto: https marks the session cookie Secure. Optional:
+	// without it no forwarding header is believed.
+	Proxies *Proxies
 	// SessionTTL is how long a login lasts. Default 12 h: a shift.
 	SessionTTL time.Duration
 	// TrustedOrigins are other origins ("https://wallboard.example.com")
@@ -55,8 +65,9 @@ type Options struct {
 	// ICEServers are the STUN and TURN servers /me gives the web
 	// softphones (webrtc.ice_servers).
 	ICEServers []ICEServer
-	// ClientIP says which address a request came from, for login limits.
-	// Default: the connection's remote address.
+	// ClientIP says which address a request came from, for login limits
+	// and logs. Default: Proxies.ClientIP, the connection's address
+	// unless it is a trusted proxy.
 	ClientIP func(*http.Request) string
 	// UserLimiter and IPLimiter count failed logins per user name and per
 	// source address. Defaults: 5 per user and 20 per address in 5 minutes
@@ -114,7 +125,7 @@ func New(opts Options) *Server {
 		opts.SessionTTL = 12 * time.Hour
 	}
 	if opts.ClientIP == nil {
-		opts.ClientIP = remoteIP
+		opts.ClientIP = opts.Proxies.ClientIP
 	}
 	if opts.UserLimiter == nil {
 		opts.UserLimiter = auth.NewLimiter(5, 5*time.Minute, opts.Clock)
@@ -150,6 +161,7 @@ func New(opts Options) *Server {
 		}
 	}
 	s.metrics = newMetrics(s)
+	s.metrics.addMedia(opts.Media)
 	s.HandleMessage("ping", pingMessage)
 	s.handler = s.observe(s.mux())
 	return s

@@ -133,7 +133,7 @@ func (s *Server) cookie(r *http.Request, token string, expires time.Time) *http.
 		Expires:  expires,
 		MaxAge:   int(expires.Sub(s.now()).Seconds()),
 		HttpOnly: true,
-		Secure:   r.TLS != nil || s.opts.SecureCookies,
+		Secure:   r.TLS != nil || s.opts.SecureCookies || s.opts.Proxies.ForwardedTLS(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }
