@@ -249,6 +249,8 @@ func TestAssistChromium(t *testing.T) {
 	}
 	id := started.Session.ID
 	sam.state("ringing")
+	// sam's page says whose call it is, by name, and who the caller is.
+	sam.b.WaitTrue(browserWait, "sam's page names alice and the caller", `document.getElementById('call-kind').textContent === "Assist · Alice Johnson's call" && !['', 'Unknown caller'].includes(document.getElementById('call-caller').textContent)`)
 	m0 = cust.mark()
 	alice.hears("sam's web client ringing", f(toneCustomer), toneSam)
 	checks = append(checks, hears("ringing", cust, m0, cust.mark(), f(toneAgent), toneSam))

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/callflow"
 	"github.com/earshot/earshot/internal/config"
@@ -17,7 +18,10 @@ import (
 )
 
 // webPhones adapts the web softphones to the call flow's Browsers.
-type webPhones struct{ p *softphone.Phones }
+type webPhones struct {
+	p   *softphone.Phones
+	eng *acd.Engine // for the caller and the agent's name on an assist's ring
+}
 
 func (w webPhones) Online(user string) bool { return w.p.Online(user) }
 
@@ -52,7 +56,14 @@ func (w webPhones) RingSession(ctx context.Context, s assist.Session) (*media.Le
 	if s.Kind == assist.KindListen {
 		kind = softphone.KindListen
 	}
-	return w.p.Ring(ctx, s.User, softphone.CallInfo{ID: s.Call, Queue: s.Queue, Kind: kind, Agent: s.Agent})
+	info := softphone.CallInfo{ID: s.Call, Queue: s.Queue, Kind: kind, Agent: s.Agent}
+	if cv, err := w.eng.Call(s.Call); err == nil {
+		info.Caller = cv.Caller
+	}
+	if u, ok := w.eng.Config().User(s.Agent); ok {
+		info.AgentDisplay = u.Display
+	}
+	return w.p.Ring(ctx, s.User, info)
 }
 
 // startPhones starts the web softphones' WebRTC side. On a loopback HTTP
@@ -74,7 +85,7 @@ func (a *App) startPhones(cfg *config.Config) error {
 		return fmt.Errorf("web phones: %w", err)
 	}
 	a.phones = p
-	a.endpoints.phones = webPhones{p}
+	a.endpoints.phones = webPhones{p, a.engine}
 	p.OnHangup(a.flow.BrowserHungUp)
 	return nil
 }

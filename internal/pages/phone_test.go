@@ -234,17 +234,17 @@ func TestPhonePageSupervisor(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := r.Phones.Ring(context.Background(), "sam", softphone.CallInfo{ID: "c7", Caller: "+15550177", Queue: phonetest.Queue, Kind: softphone.KindAssist, Agent: "alice"})
+		_, err := r.Phones.Ring(context.Background(), "sam", softphone.CallInfo{ID: "c7", Caller: "+15550177", Queue: phonetest.Queue, Kind: softphone.KindAssist, Agent: "alice", AgentDisplay: "Alice Johnson"})
 		done <- err
 	}()
-	b.WaitTrue(wait, "assist ringing", `earshotTest.state() === 'ringing' && document.getElementById('call-kind').textContent === "Assist · alice's call"`)
+	b.WaitTrue(wait, "assist ringing", `earshotTest.state() === 'ringing' && document.getElementById('call-kind').textContent === "Assist · Alice Johnson's call" && document.getElementById('call-caller').textContent === '+15550177'`)
 	shot := filepath.Join(shots, "phone-supervisor-assist-ringing.png")
 	b.Screenshot(shot)
 	b.Click("#answer")
 	if err := <-done; err != nil {
 		t.Fatalf("Ring: %v", err)
 	}
-	b.WaitTrue(wait, "assisting", `earshotTest.state() === 'on_call' && document.getElementById('call-kind').textContent === 'Assisting alice'`)
+	b.WaitTrue(wait, "assisting", `earshotTest.state() === 'on_call' && document.getElementById('call-kind').textContent === 'Assisting Alice Johnson'`)
 	hung := make(chan string, 1)
 	r.Phones.OnHangup(func(user, call string) { hung <- user + " " + call })
 	b.Click("#hangup")

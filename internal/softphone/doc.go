@@ -24,8 +24,8 @@
 //	               phone.dtmf {digit}, phone.ring_on {where}
 //	server → page: rtc.answer {sdp}, rtc.candidate {candidate},
 //	               phone.ring_on {where},
-//	               call.ringing {call, caller, queue, kind, agent},
-//	               call.connected {call, caller, queue, kind, agent},
+//	               call.ringing {call, caller, queue, kind, agent, agent_display},
+//	               call.connected {call, caller, queue, kind, agent, agent_display},
 //	               call.ended {call, reason}, session.replaced {message},
 //	               error {about, message}
 //

@@ -26,6 +26,8 @@ type (
 		Queue  string `json:"queue"`
 		Kind   string `json:"kind"`
 		Agent  string `json:"agent,omitempty"`
+		// AgentDisplay is the agent's display name, when there is one.
+		AgentDisplay string `json:"agent_display,omitempty"`
 	}
 	callEnded struct {
 		Type   string `json:"type"`
@@ -48,7 +50,7 @@ func callMsg(typ string, c CallInfo) callOut {
 	if kind == "" {
 		kind = KindRouted
 	}
-	return callOut{Type: typ, Call: c.ID, Caller: c.Caller, Queue: c.Queue, Kind: kind, Agent: c.Agent}
+	return callOut{Type: typ, Call: c.ID, Caller: c.Caller, Queue: c.Queue, Kind: kind, Agent: c.Agent, AgentDisplay: c.AgentDisplay}
 }
 
 func ringingMsg(c CallInfo) callOut   { return callMsg("call.ringing", c) }

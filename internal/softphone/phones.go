@@ -52,8 +52,9 @@ type CallInfo struct {
 	// Kind is KindRouted (or empty) for a routed call, KindAssist for a
 	// supervisor's assist, KindListen for a colleague's listen-in.
 	Kind string
-	// Agent is, for an assist or a listen-in, the agent whose call it is.
-	Agent string
+	// Agent is, for an assist or a listen-in, the agent whose call it is,
+	// and AgentDisplay the agent's name as pages show it.
+	Agent, AgentDisplay string
 }
 
 // Kinds of call a page is rung for.

@@ -163,10 +163,10 @@ function onMessage(msg) {
       clearTimeout(callMeTimer);
       S.callMe = {phase: '', text: ''};
       if (S.demo && S.demo.enabled) refreshDemo(); // the banner's counts, now
-      S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent, phase: 'ringing', since: Date.now()};
+      S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent_display || msg.agent, phase: 'ringing', since: Date.now()};
       ringer.start();
       text($('announce'), msg.kind === 'assist' || msg.kind === 'listen'
-        ? `${msg.kind === 'assist' ? 'Assist' : 'Listen in'}: ${msg.agent}'s call with ${msg.caller || 'an unknown caller'}.`
+        ? `${msg.kind === 'assist' ? 'Assist' : 'Listen in'}: ${S.call.agent}'s call with ${msg.caller || 'an unknown caller'}.`
         : `Incoming call from ${msg.caller || 'an unknown caller'}${msg.queue ? `, queue ${msg.queue}` : ''}.`);
       render();
       focusIfIdle($('answer'));
@@ -174,7 +174,7 @@ function onMessage(msg) {
     case 'call.connected': {
       ringer.stop();
       const same = S.call && S.call.id === msg.call && S.call.phase === 'connected';
-      S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent, phase: 'connected', since: same ? S.call.since : Date.now()};
+      S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent_display || msg.agent, phase: 'connected', since: same ? S.call.since : Date.now()};
       S.lastCall = S.call;
       phone.setLive(true);
       break;
