@@ -121,7 +121,7 @@ func loadCertFiles(certPath, keyPath string, log *slog.Logger) (*certFiles, erro
 		return nil, err
 	}
 	if leaf := c.cert.Leaf; leaf != nil && time.Now().After(leaf.NotAfter) {
-		log.Warn("the HTTPS certificate has expired: browsers will refuse it", "file", certPath, "expired", leaf.NotAfter)
+		log.Warn("the TLS certificate has expired: browsers and phones will refuse it", "file", certPath, "expired", leaf.NotAfter)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -105,20 +106,27 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 		OnDTMF:   a.opts.OnDTMF,
 	})
 	listen := []string{"udp:" + cfg.Listen.SIP, "tcp:" + cfg.Listen.SIP}
+	var getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	if cfg.Listen.SIPTLS != "" {
 		listen = append(listen, "tls:"+cfg.Listen.SIPTLS)
+		certs, err := loadCertFiles(cfg.Listen.TLSCert, cfg.Listen.TLSKey, a.log.With("component", "sip"))
+		if err != nil {
+			return fmt.Errorf("listen.sip_tls: %w", err)
+		}
+		getCert = certs.GetCertificate
 	}
 	a.sip, err = sip.New(sip.Config{
-		Listen:    listen,
-		Advertise: cfg.Listen.SIPPublic,
-		TLSCert:   cfg.Listen.TLSCert,
-		TLSKey:    cfg.Listen.TLSKey,
-		Trunks:    cfg.Trunks,
-		Users:     sipUsers{a.engine},
-		DialPlan:  &livePlan{eng: a.engine},
-		Media:     mediaLegs{a.media},
-		Calls:     a.flow,
-		Logger:    a.log,
+		Listen:         listen,
+		Advertise:      cfg.Listen.SIPPublic,
+		TLSCert:        cfg.Listen.TLSCert,
+		TLSKey:         cfg.Listen.TLSKey,
+		GetCertificate: getCert,
+		Trunks:         cfg.Trunks,
+		Users:          sipUsers{a.engine},
+		DialPlan:       &livePlan{eng: a.engine},
+		Media:          mediaLegs{a.media},
+		Calls:          a.flow,
+		Logger:         a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)

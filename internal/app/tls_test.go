@@ -83,3 +83,26 @@ func TestSIPOverTLS(t *testing.T) {
 		t.Fatalf("OPTIONS over TLS answered %q", status)
 	}
 }
+
+// TestSIPOverTLSReloadsCertificate: a certificate renewed on disk is what
+// the next SIP over TLS handshake gets, without a restart.
+func TestSIPOverTLSReloadsCertificate(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	cfg := demoConfig(t, t.TempDir())
+	cfg.Listen.SIP = "127.0.0.1:0"
+	cfg.Listen.SIPTLS, cfg.Listen.TLSCert, cfg.Listen.TLSKey = "127.0.0.1:0", certFile, keyFile
+	a, err := Start(context.Background(), Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	addr := net.TCPAddrFromAddrPort(a.SIPAddr("tls"))
+	first := servedCert(t, addr, pool)
+
+	newCert, newKey, newPool := selfSigned(t)
+	replaceFile(t, certFile, readFile(t, newCert))
+	replaceFile(t, keyFile, readFile(t, newKey))
+	if second := servedCert(t, addr, newPool); second.Equal(first) {
+		t.Fatal("SIP over TLS still serves the old certificate after the files were replaced")
+	}
+}

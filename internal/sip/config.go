@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -61,8 +62,12 @@ type Config struct {
 	// Listen lists the sockets, each "udp:HOST:PORT", "tcp:HOST:PORT" or
 	// "tls:HOST:PORT". Port 0 picks a free port (see Server.Addr).
 	Listen []string
-	// TLSCert and TLSKey are PEM files, needed for a "tls:" listener.
+	// TLSCert and TLSKey are PEM files, needed for a "tls:" listener
+	// unless GetCertificate is given.
 	TLSCert, TLSKey string
+	// GetCertificate, when set, gives a "tls:" listener its certificate at
+	// each handshake (a certificate renewed on disk needs no restart).
+	GetCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	// Advertise is the host or IP put in Via and Contact headers and used
 	// in SDP when a leg is bound to a wildcard address. Default: the
 	// listen address, or, for a wildcard listener, the address of the

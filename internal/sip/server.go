@@ -116,6 +116,9 @@ func New(cfg Config) (*Server, error) {
 			s.closeListeners()
 			return nil, fmt.Errorf("sip: %w", err)
 		}
+		if ls.network == "tls" && tlsConf == nil && cfg.GetCertificate != nil {
+			tlsConf = &tls.Config{GetCertificate: cfg.GetCertificate, MinVersion: tls.VersionTLS12}
+		}
 		if ls.network == "tls" && tlsConf == nil {
 			cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 			if err != nil {
