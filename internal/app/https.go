@@ -260,7 +260,7 @@ func (a *App) startHTTPS(cfg *config.Config, handler http.Handler, proxies *web.
 	}
 	a.acmeDomains = cfg.Listen.ACMEDomains
 	a.https = &http.Server{
-		Handler:           handler,
+		Handler:           strictTransport(handler),
 		TLSConfig:         wt.config,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Handshake failures are mostly scanners and old clients.
@@ -279,6 +279,19 @@ func (a *App) startHTTPS(cfg *config.Config, handler http.Handler, proxies *web.
 		return wt.acme.HTTPHandler(redirect), nil
 	}
 	return redirect, nil
+}
+
+// hstsMaxAge is how long browsers keep to HTTPS for earshot's host once
+// they have seen it there: a year, the host only (not its subdomains).
+const hstsMaxAge = "max-age=31536000"
+
+// strictTransport tells browsers on HTTPS to use nothing else for this
+// host (HSTS), so a later plain http:// link cannot leak the session.
+func strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", hstsMaxAge)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // HTTPSAddr is where the pages and API answer over HTTPS (nil without

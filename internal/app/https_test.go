@@ -80,6 +80,9 @@ func TestHTTPS(t *testing.T) {
 	if res.StatusCode != 200 || res.TLS == nil || res.TLS.Version < tls.VersionTLS12 || res.ProtoMajor != 2 {
 		t.Fatalf("GET /healthz over HTTPS: %d %s TLS %+v", res.StatusCode, res.Proto, res.TLS)
 	}
+	if got := res.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security over HTTPS = %q, want max-age=31536000", got)
+	}
 
 	res, err = hc.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"user":"alice","password":"demo"}`))
 	if err != nil {
@@ -120,6 +123,9 @@ func TestHTTPS(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != tc.want {
 			t.Fatalf("plain %s %s: %d to %q, want 308 to %q", tc.method, tc.path, res.StatusCode, res.Header.Get("Location"), tc.want)
+		}
+		if hsts := res.Header.Get("Strict-Transport-Security"); hsts != "" {
+			t.Errorf("plain %s %s sets Strict-Transport-Security %q: browsers ignore it there", tc.method, tc.path, hsts)
 		}
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
