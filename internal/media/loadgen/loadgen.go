@@ -260,26 +260,9 @@ func (g *gen) run() (Result, error) {
 	return r, nil
 }
 
-// send paces every stream at 50 packets a second, streams spread over 2 ms
-// slots, until end.
+// send paces every stream at 50 packets a second until end.
 func (g *gen) send(end time.Time) {
-	var slots [sendSlots][]*stream
-	for i, s := range g.streams {
-		slots[i%sendSlots] = append(slots[i%sendSlots], s)
-	}
-	var pkt [12 + frameBytes]byte
-	slot := 0
-	next := time.Now()
-	for next.Before(end) {
-		if d := time.Until(next); d > 0 {
-			time.Sleep(d)
-		}
-		for _, s := range slots[slot] {
-			g.sendOne(s, pkt[:])
-		}
-		slot = (slot + 1) % sendSlots
-		next = next.Add(framePeriod / sendSlots)
-	}
+	pace(end, len(g.streams), func(i int, pkt []byte) { g.sendOne(g.streams[i], pkt) })
 }
 
 func (g *gen) sendOne(s *stream, pkt []byte) {

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"encoding/binary"
-	"fmt"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -92,49 +91,13 @@ func (b *rxBatch) rxTime(i int) (int64, bool) {
 	return 0, false
 }
 
-// receive reads every socket until stop, every 2 ms. It sleeps on a timer,
-// not in epoll_wait: a reader blocked on the sockets would be woken by the
-// server's sends, and on loopback the sender pays for that wake-up, which a
-// server sending to other hosts never does. Receive times come from the
-// kernel, so how late it reads does not matter.
+// receive reads every stream's socket until stop (see readSockets).
 func (g *gen) receive(stop chan struct{}) error {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("loadgen: epoll: %w", err)
+	fds := make([]int, len(g.streams))
+	for i, s := range g.streams {
+		fds[i] = s.fd
 	}
-	defer unix.Close(ep)
-	for _, s := range g.streams {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(s.fd)}
-		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, s.fd, &ev); err != nil {
-			return fmt.Errorf("loadgen: epoll: %w", err)
-		}
-	}
-	b := newRxBatch()
-	events := make([]unix.EpollEvent, 256)
-	for {
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		time.Sleep(2 * time.Millisecond)
-		n, err := unix.EpollWait(ep, events, 0)
-		if err != nil && err != unix.EINTR {
-			return fmt.Errorf("loadgen: epoll: %w", err)
-		}
-		for _, ev := range events[:max(n, 0)] {
-			s := g.byFD[int(ev.Fd)]
-			for {
-				k := b.recv(s.fd)
-				for i := range k {
-					g.packet(s, b.bufs[i][:b.msgs[i].Len], b, i)
-				}
-				if k < batch {
-					break
-				}
-			}
-		}
-	}
+	return readSockets(stop, fds, func(fd int, pkt []byte, b *rxBatch, i int) { g.packet(g.byFD[fd], pkt, b, i) })
 }
 
 // packet handles one packet received by stream s.

@@ -319,26 +319,9 @@ func (g *roomGen) checkHearing(r *RoomsResult) {
 	}
 }
 
-// send paces every participant at 50 packets a second, spread over 2 ms
-// slots, until end.
+// send paces every participant at 50 packets a second until end.
 func (g *roomGen) send(end time.Time) {
-	var slots [sendSlots][]*party
-	for i, p := range g.parties {
-		slots[i%sendSlots] = append(slots[i%sendSlots], p)
-	}
-	var pkt [12 + frameBytes]byte
-	slot := 0
-	next := time.Now()
-	for next.Before(end) {
-		if d := time.Until(next); d > 0 {
-			time.Sleep(d)
-		}
-		for _, p := range slots[slot] {
-			g.sendOne(p, pkt[:])
-		}
-		slot = (slot + 1) % sendSlots
-		next = next.Add(framePeriod / sendSlots)
-	}
+	pace(end, len(g.parties), func(i int, pkt []byte) { g.sendOne(g.parties[i], pkt) })
 }
 
 func (g *roomGen) sendOne(p *party, pkt []byte) {
@@ -370,45 +353,13 @@ func (g *roomGen) sendOne(p *party, pkt []byte) {
 	}
 }
 
-// receive reads every socket until stop, every 2 ms, as gen.receive does.
+// receive reads every participant's socket until stop (see readSockets).
 func (g *roomGen) receive(stop chan struct{}) error {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("loadgen: epoll: %w", err)
+	fds := make([]int, len(g.parties))
+	for i, p := range g.parties {
+		fds[i] = p.fd
 	}
-	defer unix.Close(ep)
-	for _, p := range g.parties {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p.fd)}
-		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, p.fd, &ev); err != nil {
-			return fmt.Errorf("loadgen: epoll: %w", err)
-		}
-	}
-	b := newRxBatch()
-	events := make([]unix.EpollEvent, 256)
-	for {
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		time.Sleep(2 * time.Millisecond)
-		n, err := unix.EpollWait(ep, events, 0)
-		if err != nil && err != unix.EINTR {
-			return fmt.Errorf("loadgen: epoll: %w", err)
-		}
-		for _, ev := range events[:max(n, 0)] {
-			p := g.byFD[int(ev.Fd)]
-			for {
-				k := b.recv(p.fd)
-				for i := range k {
-					g.mixPacket(p, b.bufs[i][:b.msgs[i].Len], b, i)
-				}
-				if k < batch {
-					break
-				}
-			}
-		}
-	}
+	return readSockets(stop, fds, func(fd int, pkt []byte, b *rxBatch, i int) { g.mixPacket(g.byFD[fd], pkt, b, i) })
 }
 
 // mixPacket handles one mix packet received by participant p.
