@@ -53,6 +53,20 @@ func TestMain(m *testing.M) {
 
 // serveLoad is the child's side.
 func serveLoad(in io.Reader, out io.Writer) error {
+	return serveEngine(in, out, func(e *Engine, f []string) (string, bool, error) {
+		if f[0] != "call" && f[0] != "acall" {
+			return "", false, nil
+		}
+		ports, err := serveCall(e, f[1:], f[0] == "acall")
+		return ports, true, err
+	})
+}
+
+// serveEngine runs an engine for a load generator in the parent process:
+// one command a line on in, one answer a line on out. "cpu" answers the
+// process's CPU time in µs; cmd answers the rest, or says it does not
+// know the command.
+func serveEngine(in io.Reader, out io.Writer, cmd func(e *Engine, f []string) (ports string, known bool, err error)) error {
 	if path := os.Getenv("EARSHOT_MEDIA_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -77,23 +91,23 @@ func serveLoad(in io.Reader, out io.Writer) error {
 			continue
 		}
 		var reply string
-		switch f[0] {
-		case "cpu":
+		if f[0] == "cpu" {
 			var ru unix.Rusage
 			if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
 				return err
 			}
 			us := ru.Utime.Sec*1e6 + ru.Utime.Usec + ru.Stime.Sec*1e6 + ru.Stime.Usec
 			reply = strconv.FormatInt(us, 10)
-		case "call", "acall":
-			ports, err := serveCall(e, f[1:], f[0] == "acall")
-			if err != nil {
+		} else {
+			ports, known, err := cmd(e, f)
+			switch {
+			case !known:
+				reply = "error unknown command"
+			case err != nil:
 				reply = "error " + err.Error()
-			} else {
+			default:
 				reply = "ok " + ports
 			}
-		default:
-			reply = "error unknown command"
 		}
 		if _, err := fmt.Fprintln(out, reply); err != nil {
 			return err

@@ -8,14 +8,12 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earshot/earshot/internal/media/loadgen"
-	"golang.org/x/sys/unix"
 )
 
 // The mixed-room benchmarks run the engine in a child process, as the call
@@ -46,51 +44,13 @@ func TestRoomLoadServer(t *testing.T) {
 }
 
 func serveRooms(in io.Reader, out io.Writer) error {
-	if path := os.Getenv("EARSHOT_MEDIA_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
+	return serveEngine(in, out, func(e *Engine, f []string) (string, bool, error) {
+		if f[0] != "room" {
+			return "", false, nil
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	workers, _ := strconv.Atoi(os.Getenv(loadWorkersEnv))
-	e, err := NewEngine(Config{IP: netip.MustParseAddr("127.0.0.1"), PortMin: 16384, PortMax: 32767, Workers: workers,
-		noURing: os.Getenv(loadNoURingEnv) == "1"})
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		var reply string
-		switch f[0] {
-		case "cpu":
-			var ru unix.Rusage
-			if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-				return err
-			}
-			reply = strconv.FormatInt(ru.Utime.Sec*1e6+ru.Utime.Usec+ru.Stime.Sec*1e6+ru.Stime.Usec, 10)
-		case "room":
-			if ports, err := serveRoom(e, f[1:]); err != nil {
-				reply = "error " + err.Error()
-			} else {
-				reply = "ok " + ports
-			}
-		default:
-			reply = "error unknown command"
-		}
-		if _, err := fmt.Fprintln(out, reply); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
+		ports, err := serveRoom(e, f[1:])
+		return ports, true, err
+	})
 }
 
 // serveRoom sets up a room the way an assisted call is set up (callflow):
