@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -180,6 +179,16 @@ func readPassword(r io.Reader) (string, error) {
 	return pw, nil
 }
 
+// moduleVersion is the version "go install …@v1.2.3" built, or "" for a
+// build from a checkout.
+func moduleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "(devel)" {
+		return ""
+	}
+	return info.Main.Version
+}
+
 func vcsRevision() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -204,5 +213,3 @@ func vcsRevision() string {
 	}
 	return rev + dirty
 }
-
-var _ = os.Stdout

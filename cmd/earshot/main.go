@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -87,10 +88,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func versionString() string {
-	v := "earshot " + version
+	ver := version
+	if ver == "dev" {
+		if m := moduleVersion(); m != "" {
+			ver = m
+		}
+	}
+	v := "earshot " + ver
 	if commit != "" {
 		v += " (" + commit + ")"
-	} else if c := vcsRevision(); c != "" {
+	} else if c := vcsRevision(); c != "" && !strings.Contains(ver, strings.TrimSuffix(c, "+changes")) {
 		v += " (" + c + ")"
 	}
 	return v
