@@ -64,8 +64,10 @@ type rule struct {
 //	take over       | supervisor     | — (leg released)      | customer
 //
 // A listening colleague hears customer + agent and is heard by nobody. With
-// several supervisors each has a mode, and a supervisor who has answered
-// hears every other party but listeners.
+// several supervisors each has a mode: a supervisor who has answered hears
+// customer and agent, and the other supervisors while they talk or have
+// taken over; a supervisor's microphone is heard by nobody, not even
+// another supervisor, before Talk or Take over.
 var Matrix = []rule{
 	{Customer, []Mode{anyMode}, Agent, []Mode{anyMode}},
 	{Customer, []Mode{anyMode}, Supervisor, []Mode{TakeOver}},
@@ -73,7 +75,7 @@ var Matrix = []rule{
 	{Agent, []Mode{anyMode}, Supervisor, []Mode{Talk}},
 	{Supervisor, []Mode{Listen, Talk, TakeOver}, Customer, []Mode{anyMode}},
 	{Supervisor, []Mode{Listen, Talk, TakeOver}, Agent, []Mode{anyMode}},
-	{Supervisor, []Mode{Listen, Talk, TakeOver}, Supervisor, []Mode{Listen, Talk, TakeOver}},
+	{Supervisor, []Mode{Listen, Talk, TakeOver}, Supervisor, []Mode{Talk, TakeOver}},
 	{Listener, []Mode{anyMode}, Customer, []Mode{anyMode}},
 	{Listener, []Mode{anyMode}, Agent, []Mode{anyMode}},
 }

@@ -33,9 +33,13 @@ func TestHearingMatrix(t *testing.T) {
 		{"listener does not hear a whisper", []Party{c, a, sup("s", Talk), l},
 			map[string][]string{"customer": {"agent"}, "agent": {"customer", "s"}, "s": {"customer", "agent"}, "listener": {"customer", "agent"}}},
 		{"two supervisors: one talks, one listens", []Party{c, a, sup("s1", Talk), sup("s2", Listen)},
-			map[string][]string{"customer": {"agent"}, "agent": {"customer", "s1"}, "s1": {"customer", "agent", "s2"}, "s2": {"customer", "agent", "s1"}}},
+			map[string][]string{"customer": {"agent"}, "agent": {"customer", "s1"}, "s1": {"customer", "agent"}, "s2": {"customer", "agent", "s1"}}},
+		{"two supervisors listening hear neither each other", []Party{c, a, sup("s1", Listen), sup("s2", Listen)},
+			map[string][]string{"customer": {"agent"}, "agent": {"customer"}, "s1": {"customer", "agent"}, "s2": {"customer", "agent"}}},
+		{"two supervisors talking hear each other", []Party{c, a, sup("s1", Talk), sup("s2", Talk)},
+			map[string][]string{"customer": {"agent"}, "agent": {"customer", "s1", "s2"}, "s1": {"customer", "agent", "s2"}, "s2": {"customer", "agent", "s1"}}},
 		{"take over with a second supervisor listening", []Party{c, sup("s1", TakeOver), sup("s2", Listen)},
-			map[string][]string{"customer": {"s1"}, "s1": {"customer", "s2"}, "s2": {"customer", "s1"}}},
+			map[string][]string{"customer": {"s1"}, "s1": {"customer"}, "s2": {"customer", "s1"}}},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
