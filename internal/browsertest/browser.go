@@ -143,6 +143,26 @@ func Start(t testing.TB, opts Options) *Browser {
 	return b
 }
 
+// NewTab opens another tab in the same browser. It shares the first tab's
+// cookies, as a person's second tab does, but starts with its own session
+// storage; it closes when the test ends.
+func (b *Browser) NewTab() *Browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	tab := &Browser{t: b.t, ctx: ctx, timeout: b.timeout}
+	b.t.Cleanup(func() {
+		cancel()
+		if b.t.Failed() {
+			tab.dump()
+		}
+	})
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		tab.fail("open a tab", err)
+	}
+	go tab.watchConsole()
+	return tab
+}
+
 // lockedWriter collects Chromium's output.
 type lockedWriter struct{ b *Browser }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -14,13 +15,46 @@ import (
 	"github.com/earshot/earshot/internal/config"
 )
 
-// CookieName is the session cookie's name.
+// CookieName is the session cookie's name: the browser's latest sign-in.
+// Each sign-in also sets a cookie of its own user's (UserCookieName), so
+// one browser may hold several people's sessions at once, say an agent's
+// tab and a supervisor's: a page names its user in the X-Earshot-User
+// header (or the "as" query parameter, for WebSockets and media links) and
+// gets that user's session; a request naming nobody gets the latest.
 const CookieName = "earshot_session"
+
+// UserHeader names the user whose session a request wants; AsParam does
+// the same where a header cannot be set.
+const (
+	UserHeader = "X-Earshot-User"
+	AsParam    = "as"
+)
+
+// UserCookieName is the name of user's own session cookie.
+func UserCookieName(user string) string {
+	return CookieName + "_" + hex.EncodeToString([]byte(strings.ToLower(user)))
+}
+
+// requestedUser is the user a request names, or "".
+func requestedUser(r *http.Request) string {
+	if u := r.Header.Get(UserHeader); u != "" {
+		return u
+	}
+	return r.URL.Query().Get(AsParam)
+}
 
 // authenticate finds the request's session and its user.
 func (s *Server) authenticate(r *http.Request) (*caller, error) {
-	ck, err := r.Cookie(CookieName)
+	name := CookieName
+	want := requestedUser(r)
+	if want != "" {
+		name = UserCookieName(want)
+	}
+	ck, err := r.Cookie(name)
 	if err != nil || ck.Value == "" {
+		if want != "" {
+			return nil, errorf(http.StatusUnauthorized, "%s is not logged in in this browser", want)
+		}
 		return nil, errorf(http.StatusUnauthorized, "not logged in")
 	}
 	id := auth.TokenID(ck.Value)
@@ -30,6 +64,9 @@ func (s *Server) authenticate(r *http.Request) (*caller, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("look up session: %w", err)
+	}
+	if want != "" && !strings.EqualFold(sess.User, want) {
+		return nil, errorf(http.StatusUnauthorized, "%s is not logged in in this browser", want)
 	}
 	if !s.now().Before(sess.Expires) {
 		if err := s.sessions.DeleteSession(r.Context(), id); err != nil && !errors.Is(err, ErrNoSession) {
@@ -83,7 +120,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	}
 	s.userLimit.Reset(userKey)
 
-	if old, err := r.Cookie(CookieName); err == nil && old.Value != "" {
+	// Signing in again as the same user in this browser ends that user's
+	// earlier session here; other people's sessions in the browser stay.
+	if old, err := r.Cookie(UserCookieName(u.Name)); err == nil && old.Value != "" {
 		if err := s.sessions.DeleteSession(r.Context(), auth.TokenID(old.Value)); err != nil && !errors.Is(err, ErrNoSession) {
 			s.log.Warn("delete previous session", "error", err)
 		}
@@ -101,7 +140,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	if err := s.sessions.CreateSession(r.Context(), sess); err != nil {
 		return fmt.Errorf("create session for %s: %w", u.Name, err)
 	}
-	http.SetCookie(w, s.cookie(r, token, sess.Expires))
+	http.SetCookie(w, s.cookie(r, CookieName, token, sess.Expires))
+	http.SetCookie(w, s.cookie(r, UserCookieName(u.Name), token, sess.Expires))
 	infoOf(r).user = u.Name
 	writeJSON(w, http.StatusOK, loginResponse{User: u.Name, Display: u.Display, Roles: nonNil(u.Roles), CSRF: csrf})
 	return nil
@@ -125,9 +165,9 @@ func (s *Server) checkPassword(r *http.Request, hash, pw string) bool {
 	return auth.Verify(hash, pw)
 }
 
-func (s *Server) cookie(r *http.Request, token string, expires time.Time) *http.Cookie {
+func (s *Server) cookie(r *http.Request, name, token string, expires time.Time) *http.Cookie {
 	return &http.Cookie{
-		Name:     CookieName,
+		Name:     name,
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
@@ -144,9 +184,15 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 		return fmt.Errorf("delete session of %s: %w", c.user.Name, err)
 	}
 	s.hub.closeSession(c.sess.ID, "logged out")
-	ck := s.cookie(r, "", time.Unix(0, 0))
-	ck.MaxAge = -1
-	http.SetCookie(w, ck)
+	names := []string{UserCookieName(c.user.Name)}
+	if ck, err := r.Cookie(CookieName); err == nil && auth.TokenID(ck.Value) == c.sess.ID {
+		names = append(names, CookieName)
+	}
+	for _, name := range names {
+		ck := s.cookie(r, name, "", time.Unix(0, 0))
+		ck.MaxAge = -1
+		http.SetCookie(w, ck)
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -143,3 +143,69 @@ func TestSessionExpiry(t *testing.T) {
 		t.Fatal("expired session kept")
 	}
 }
+
+// One browser, two people: an agent's tab and a supervisor's tab each name
+// their user and keep their own session; a request naming nobody gets the
+// latest sign-in; signing one out leaves the other.
+func TestTwoPeopleOneBrowser(t *testing.T) {
+	e := newEnv(t)
+	b := e.anon()
+	signIn := func(user string) string {
+		t.Helper()
+		res := b.call("POST", "/api/v1/login", map[string]string{"user": user, "password": "password-1"})
+		expect(t, "login "+user, res, 200)
+		return res.json()["csrf"].(string)
+	}
+	aliceCSRF := signIn("alice")
+	supCSRF := signIn("sup-a")
+	if n := e.sess.count(); n != 2 {
+		t.Fatalf("%d sessions after two people signed in, want 2", n)
+	}
+	whoAmI := func(path string, headers ...string) string {
+		t.Helper()
+		res := b.call("GET", path, nil, headers...)
+		expect(t, "me "+path, res, 200)
+		return res.json()["user"].(string)
+	}
+	if u := whoAmI("/api/v1/me"); u != "sup-a" {
+		t.Fatalf("no user named: %s, want the latest sign-in sup-a", u)
+	}
+	if u := whoAmI("/api/v1/me", UserHeader, "alice"); u != "alice" {
+		t.Fatalf("%s: alice got %s", UserHeader, u)
+	}
+	if u := whoAmI("/api/v1/me?as=alice"); u != "alice" {
+		t.Fatalf("?as=alice got %s", u)
+	}
+	if u := whoAmI("/api/v1/me", UserHeader, "SUP-A"); u != "sup-a" {
+		t.Fatalf("user names are case-blind: got %s", u)
+	}
+	res := b.call("GET", "/api/v1/me", nil, UserHeader, "bob")
+	expect(t, "someone not signed in here", res, 401)
+	if !strings.Contains(res.errMsg(), "bob is not logged in") {
+		t.Fatalf("401 says %q", res.errMsg())
+	}
+
+	// Each tab's CSRF token belongs to its own session.
+	b.csrf = aliceCSRF
+	res = b.call("POST", "/api/v1/logout", nil, UserHeader, "sup-a")
+	expect(t, "alice's token for sup-a's session", res, 403)
+	if !strings.Contains(res.errMsg(), "X-CSRF-Token") {
+		t.Fatalf("403 says %q, want the CSRF reason", res.errMsg())
+	}
+	b.csrf = supCSRF
+	expect(t, "sup-a signs out", b.call("POST", "/api/v1/logout", nil, UserHeader, "sup-a"), 204)
+	if n := e.sess.count(); n != 1 {
+		t.Fatalf("%d sessions after one signed out, want 1", n)
+	}
+	expect(t, "sup-a after signing out", b.call("GET", "/api/v1/me", nil, UserHeader, "sup-a"), 401)
+	expect(t, "latest sign-in gone", b.call("GET", "/api/v1/me", nil), 401)
+	if u := whoAmI("/api/v1/me", UserHeader, "alice"); u != "alice" {
+		t.Fatalf("alice's tab after sup-a signed out: %s", u)
+	}
+
+	// Signing in again as the same person replaces only that person's session.
+	signIn("alice")
+	if n := e.sess.count(); n != 1 {
+		t.Fatalf("%d sessions after alice signed in again, want 1", n)
+	}
+}

@@ -1,7 +1,7 @@
 // The details of one call: facts, the recording and supervisor tracks
 // with players and download links, the assist audit, and the timeline.
 
-import {api} from '/shared/api.js';
+import {api, asUser} from '/shared/api.js';
 import {OUTCOME, MODE, eventText, full, seconds, sentence, time} from './words.js';
 
 const $ = (id) => document.getElementById(id);
@@ -98,7 +98,7 @@ function player(label, url, download, fileName) {
   const head = el('div', 'player-head');
   head.append(el('span', 'player-label', label));
   const a = el('a', 'btn btn-sm download');
-  a.href = download;
+  a.href = asUser(download);
   a.setAttribute('download', fileName);
   a.append(icon('i-download'), 'Download');
   a.setAttribute('aria-label', `Download ${label.toLowerCase()}`);
@@ -106,7 +106,7 @@ function player(label, url, download, fileName) {
   const audio = el('audio');
   audio.controls = true;
   audio.preload = 'metadata';
-  audio.src = url;
+  audio.src = asUser(url);
   audio.setAttribute('aria-label', label);
   wrap.append(head, audio);
   return wrap;

@@ -13,6 +13,44 @@ export class ApiError extends Error {
 
 let csrf = '';
 
+// One browser may hold several people's sessions (an agent's tab and a
+// supervisor's): each tab remembers whose it is and names that user on
+// every request, so signing in as someone else in another tab leaves this
+// one as it was. A link may name the user (?as=sam) for a tab it opens.
+const whoKey = 'earshot.user';
+let who = new URLSearchParams(location.search).get('as') || sessionStorage.getItem(whoKey) || '';
+
+function pin(user) {
+  who = user || '';
+  if (who) sessionStorage.setItem(whoKey, who);
+  else sessionStorage.removeItem(whoKey);
+}
+
+/** The user this tab is signed in as ('' before sign-in). */
+export function tabUser() {
+  return who;
+}
+
+/**
+ * Lets this tab sign in as someone else without signing anybody out: the
+ * next requests name nobody until the next sign-in.
+ */
+export function forgetTabUser() {
+  csrf = '';
+  pin('');
+}
+
+/**
+ * url with this tab's user named in it, for what cannot carry a header:
+ * media links, downloads and links that open another tab.
+ */
+export function asUser(url) {
+  if (!who) return url;
+  const u = new URL(url, location.href);
+  u.searchParams.set('as', who);
+  return u.origin === location.origin ? u.pathname + u.search + u.hash : u.href;
+}
+
 /**
  * Calls the API: method, path under the site, optional JSON body. Resolves
  * to the decoded JSON answer (null for 204); rejects with ApiError carrying
@@ -23,6 +61,7 @@ export async function api(method, path, body) {
   const headers = {Accept: 'application/json'};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  if (who) headers['X-Earshot-User'] = who;
   let res;
   try {
     res = await fetch(path, {
@@ -52,6 +91,7 @@ export async function api(method, path, body) {
 export async function login(user, password) {
   const out = await api('POST', '/api/v1/login', {user, password});
   csrf = out.csrf;
+  pin(out.user);
   return out;
 }
 
@@ -59,6 +99,7 @@ export async function login(user, password) {
 export async function me() {
   const out = await api('GET', '/api/v1/me');
   csrf = out.csrf;
+  pin(out.user);
   return out;
 }
 
@@ -68,6 +109,7 @@ export async function logout() {
     await api('POST', '/api/v1/logout');
   } finally {
     csrf = '';
+    pin('');
   }
 }
 
@@ -91,7 +133,7 @@ export function connectEvents({onMessage, onStatus = () => {}}) {
     if (stopped) return;
     onStatus('connecting');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(`${scheme}//${location.host}/api/v1/events`);
+    ws = new WebSocket(`${scheme}//${location.host}${asUser('/api/v1/events')}`);
     ws.onopen = () => {
       attempt = 0;
       onStatus('open');
@@ -131,7 +173,7 @@ export function connectEvents({onMessage, onStatus = () => {}}) {
   async function reopen() {
     if (stopped) return;
     try {
-      const res = await fetch('/api/v1/me', {credentials: 'same-origin'});
+      const res = await fetch(asUser('/api/v1/me'), {credentials: 'same-origin'});
       if (res.status === 401) {
         end('Your session ended. Sign in again.');
         return;

@@ -4,7 +4,7 @@
 //   <script type="module" src="/shared/nav.js"></script>
 // and it fills in once the page shows who is signed in (#who).
 
-import {me} from '/shared/api.js';
+import {asUser, me} from '/shared/api.js';
 
 // PAGES are the links, in order, with the roles that see each.
 const PAGES = [
@@ -34,7 +34,7 @@ async function fill(who) {
   for (const p of PAGES) {
     if (!p.roles.some((r) => roles.includes(r))) continue;
     const a = document.createElement('a');
-    a.href = p.path;
+    a.href = asUser(p.path);
     a.textContent = p.words;
     if (here(p.path)) a.setAttribute('aria-current', 'page');
     nav.append(a);

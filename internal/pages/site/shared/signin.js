@@ -8,7 +8,7 @@
 // #login-error, #login-submit, and #denied-view, #denied-title,
 // #denied-text, #denied-signout.
 
-import {login, me, logout} from '/shared/api.js';
+import {asUser, forgetTabUser, login, logout, me, tabUser} from '/shared/api.js';
 import {el} from '/shared/dom.js';
 import {sentence} from '/shared/words.js';
 
@@ -86,7 +86,15 @@ export function signIn(opts) {
 
   async function start() {
     try {
+      const chosen = tabUser() !== '';
       user = await me();
+      if (!chosen && !allowed()) {
+        // This tab found another tab's sign-in (the browser's latest),
+        // of someone this page is not for: sign in here, leaving theirs.
+        const name = user.display || user.user;
+        switchUser(`${name} is signed in in another tab and cannot use this page. Sign in here as someone who can; ${name} stays signed in there.`);
+        return;
+      }
       await enter();
     } catch (err) {
       showLogin(err.status === 401 ? '' : sentence(err.message));
@@ -126,6 +134,13 @@ export function signIn(opts) {
     }
   }
 
+  // switchUser shows the sign-in without signing anybody out.
+  function switchUser(message) {
+    forgetTabUser();
+    user = null;
+    showLogin(message);
+  }
+
   async function signOut() {
     if (opts.beforeSignOut && (await opts.beforeSignOut()) === false) return;
     await logout().catch(() => {});
@@ -137,6 +152,7 @@ export function signIn(opts) {
   $('login-form').addEventListener('submit', submit);
   $('signout')?.addEventListener('click', signOut);
   $('denied-signout')?.addEventListener('click', signOut);
+  $('denied-switch')?.addEventListener('click', () => switchUser(''));
 
   return {start, show, showLogin, signOut, user: () => user};
 }
@@ -209,13 +225,16 @@ function deniedCard({title, text, links = []}) {
   const actions = el('div', 'card-section row-actions');
   links.forEach(([href, words], i) => {
     const a = el('a', i === 0 ? 'btn btn-primary' : 'btn', words);
-    a.href = href;
+    a.href = asUser(href);
     actions.append(a);
   });
+  const other = el('button', 'btn', 'Sign in as someone else');
+  other.id = 'denied-switch';
+  other.type = 'button';
   const out = el('button', 'btn btn-quiet', 'Sign out');
   out.id = 'denied-signout';
   out.type = 'button';
-  actions.append(out);
+  actions.append(other, out);
 
   card.append(head, actions);
   view.append(card);
