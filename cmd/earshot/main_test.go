@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +78,78 @@ func TestDemoStarts(t *testing.T) {
 	}
 }
 
+// TestSimulate: earshot simulate places calls into a running earshot (a
+// demo whose own callers are off), which its bots answer; the demo's API
+// shows them.
+func TestSimulate(t *testing.T) {
+	bin := build(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	demo := exec.CommandContext(ctx, bin, "demo", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0", "--calls-per-minute", "0", "--data", filepath.Join(dir, "data"))
+	stdout, _ := demo.StdoutPipe()
+	demo.Stderr = os.Stderr
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = demo.Process.Signal(syscall.SIGTERM)
+		demo.Wait()
+	}()
+	var url, sipAddr string
+	sc := bufio.NewScanner(stdout)
+	webRE, sipRE := regexp.MustCompile(`running at (http://\S+)`), regexp.MustCompile(`SIP: (\S+)`)
+	for (url == "" || sipAddr == "") && sc.Scan() {
+		if m := webRE.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+		}
+		if m := sipRE.FindStringSubmatch(sc.Text()); m != nil {
+			sipAddr = m[1]
+		}
+	}
+	if url == "" || sipAddr == "" {
+		t.Fatalf("earshot demo printed no URL or SIP address (%q, %q)", url, sipAddr)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+
+	out, err := exec.CommandContext(ctx, bin, "simulate", "--target", "sip:"+sipAddr, "--calls-per-minute", "60", "--dids", "+15550100", "--duration", "8s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`placed (\d+) calls\n$`).FindSubmatch(out)
+	if m == nil || string(m[1]) == "0" {
+		t.Fatalf("simulate placed no calls:\n%s", out)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	res, err := hc.Post(url+"/api/v1/login", "application/json", strings.NewReader(`{"user":"sam","password":"demo"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login: %v %v", res, err)
+	}
+	res.Body.Close()
+	count := func(kind string) int {
+		res, err := hc.Get(url + "/api/v1/history?limit=1000&kind=" + kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var h struct{ Events []struct{ Queue string } }
+		if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		return len(h.Events)
+	}
+	arrived, answered := count("call.arrived"), count("call.answered")
+	t.Logf("simulate: %s; the demo saw %d calls arrive, %d answered", bytes.TrimSpace(m[0]), arrived, answered)
+	if arrived == 0 || answered == 0 {
+		t.Fatalf("the demo saw %d simulated calls arrive and %d answered; want some of each", arrived, answered)
+	}
+}
+
 func TestCommandLine(t *testing.T) {
 	bin := build(t)
 	dir := t.TempDir()
@@ -93,7 +168,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"demo", "--help"}, 2, "Usage: earshot demo"},
 		{[]string{"demo", "--calls-per-minute", "-1"}, 2, "between 0 and 120"},
 		{[]string{"demo", "--calls-per-minute", "121"}, 2, "between 0 and 120"},
-		{[]string{"simulate", "--target", "sip:192.0.2.1:5060"}, 2, "on this machine"},
+		{[]string{"simulate", "--target", "sip:0.0.0.0:5060"}, 2, "want sip:IP:PORT"},
+		{[]string{"simulate", "--target", "sip:127.0.0.1:0"}, 2, "want sip:IP:PORT"},
 		{[]string{"simulate", "--target", "nonsense"}, 2, "want sip:IP:PORT"},
 	}
 	for _, r := range rows {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -18,12 +19,33 @@ import (
 
 // CallersConfig says where simulated customers call.
 type CallersConfig struct {
-	Target   string   // earshot's SIP address, host:port
+	Target string // earshot's SIP address, host:port
+	// Local is the address the callers call from (SIP and, through Media,
+	// RTP); default: LocalFor(Target).
+	Local    netip.Addr
 	DIDs     []string // numbers to call
 	PerMin   int      // calls per minute to start with
 	Media    *media.Engine
 	VoiceDir string // where the phrases are unpacked
 	Logger   *slog.Logger
+}
+
+// LocalFor is the address of this machine that reaches target: loopback
+// for a loopback target, else the address the system routes from (asked
+// of the kernel; nothing is sent).
+func LocalFor(target netip.AddrPort) (netip.Addr, error) {
+	switch {
+	case target.Addr().Is4() && target.Addr().IsLoopback():
+		return netip.MustParseAddr("127.0.0.1"), nil
+	case target.Addr().IsLoopback():
+		return netip.IPv6Loopback(), nil
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(target))
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("no route to %s: %w", target, err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), nil
 }
 
 // Callers places simulated customer calls. Each caller speaks a phrase in
@@ -82,12 +104,14 @@ func NewCallers(cfg CallersConfig) (*Callers, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := "127.0.0.1"
-	if target.Addr().Is6() {
-		host = "[::1]"
+	local := cfg.Local
+	if !local.IsValid() {
+		if local, err = LocalFor(target); err != nil {
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
 	}
 	srv, err := sip.New(sip.Config{
-		Listen:    []string{"udp:" + host + ":0"},
+		Listen:    []string{"udp:" + netip.AddrPortFrom(local, 0).String()},
 		DialPlan:  onlyTarget{host: target.String()},
 		Media:     legs{cfg.Media},
 		Calls:     refuse{},
