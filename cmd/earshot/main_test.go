@@ -187,3 +187,23 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionCarriesCommit: a build from a checkout says which commit it
+// is, as a bug report needs.
+func TestVersionCarriesCommit(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not a git checkout, so a build carries no commit: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "earshot")
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("earshot version: %v\n%s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "earshot v") || !strings.Contains(string(out), strings.TrimSpace(string(head))) {
+		t.Fatalf("earshot version says %q; want a version and commit %s", out, head)
+	}
+}
