@@ -114,6 +114,7 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	if err != nil {
 		return err
 	}
+	cfg.Phone = file.Phone // read from the file at every start, like listen
 	if err := checkSounds(cfg, nil); err != nil {
 		return fmt.Errorf("queue sound files: %w", err)
 	}
@@ -184,7 +185,7 @@ func (a *App) start(ctx context.Context, file *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("listen.http %s: %w", cfg.Listen.HTTP, err)
 	}
-	a.http = &http.Server{Handler: plain, ReadHeaderTimeout: 10 * time.Second}
+	a.http = &http.Server{Handler: plain, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout}
 	go func() {
 		err := a.http.Serve(a.ln)
 		if errors.Is(err, http.ErrServerClosed) {

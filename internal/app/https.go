@@ -67,13 +67,66 @@ func newWebTLS(l config.Listen, dataDir string, log *slog.Logger) (*webTLS, erro
 	cfg := m.TLSConfig()
 	cfg.MinVersion = tls.VersionTLS12
 	get := cfg.GetCertificate
+	warn := newCertWarnings(log, time.Now)
 	cfg.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		if hello.ServerName == "" {
-			return nil, fmt.Errorf("no server name in the TLS handshake: reach earshot by one of listen.acme_domains (%s)", strings.Join(l.ACMEDomains, ", "))
+			err := fmt.Errorf("no server name in the TLS handshake: reach earshot by one of listen.acme_domains (%s)", strings.Join(l.ACMEDomains, ", "))
+			warn.warn(hello.ServerName, err)
+			return nil, err
 		}
-		return get(hello)
+		cert, err := get(hello)
+		if err != nil {
+			warn.warn(hello.ServerName, err)
+		}
+		return cert, err
 	}
 	return &webTLS{config: cfg, acme: m}, nil
+}
+
+// certWarnEvery is how often a certificate failure is logged for one
+// server name: a browser retrying, or a scanner, cannot flood the log.
+const certWarnEvery = time.Minute
+
+// certWarnNames bounds how many server names certWarnings remembers.
+const certWarnNames = 1024
+
+// certWarnings logs failures to get a certificate (the CA refused or
+// could not be reached, or a name is not served) at Warn, so they show
+// at the default level: at most once a certWarnEvery per server name.
+type certWarnings struct {
+	log *slog.Logger
+	now func() time.Time
+
+	mu   sync.Mutex           // guards last
+	last map[string]time.Time // server name → when last logged
+}
+
+func newCertWarnings(log *slog.Logger, now func() time.Time) *certWarnings {
+	return &certWarnings{log: log, now: now, last: map[string]time.Time{}}
+}
+
+func (w *certWarnings) warn(serverName string, err error) {
+	name := strings.ToLower(serverName)
+	now := w.now()
+	w.mu.Lock()
+	if at, ok := w.last[name]; ok && now.Sub(at) < certWarnEvery {
+		w.mu.Unlock()
+		return
+	}
+	if len(w.last) >= certWarnNames {
+		for n, at := range w.last {
+			if now.Sub(at) >= certWarnEvery {
+				delete(w.last, n)
+			}
+		}
+		if len(w.last) >= certWarnNames {
+			w.mu.Unlock()
+			return // a flood of new names: what was logged says enough
+		}
+	}
+	w.last[name] = now
+	w.mu.Unlock()
+	w.log.Warn("HTTPS: no certificate for the TLS handshake", "server_name", serverName, "err", err)
 }
 
 // acmeHosts allows exactly the configured names, with or without a port
@@ -263,7 +316,9 @@ func (a *App) startHTTPS(cfg *config.Config, handler http.Handler, proxies *web.
 		Handler:           strictTransport(handler),
 		TLSConfig:         wt.config,
 		ReadHeaderTimeout: 10 * time.Second,
-		// Handshake failures are mostly scanners and old clients.
+		IdleTimeout:       idleTimeout,
+		// Handshake failures are mostly scanners and old clients; the
+		// certificate's own failures are logged at Warn (certWarnings).
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
 	go func() {
@@ -280,6 +335,10 @@ func (a *App) startHTTPS(cfg *config.Config, handler http.Handler, proxies *web.
 	}
 	return redirect, nil
 }
+
+// idleTimeout closes keep-alive connections idle this long, on HTTP and
+// HTTPS alike; WebSockets are hijacked and so not affected.
+const idleTimeout = 2 * time.Minute
 
 // hstsMaxAge is how long browsers keep to HTTPS for earshot's host once
 // they have seen it there: a year, the host only (not its subdomains).

@@ -9,6 +9,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -71,6 +73,9 @@ func TestHTTPS(t *testing.T) {
 	}()
 	base := "https://" + a.HTTPSAddr().String()
 	hc := trustingClient(pool)
+	if a.https.IdleTimeout != 2*time.Minute || a.http.IdleTimeout != 2*time.Minute {
+		t.Fatalf("idle timeouts: HTTPS %v, HTTP %v; want 2m each", a.https.IdleTimeout, a.http.IdleTimeout)
+	}
 
 	res, err := hc.Get(base + "/healthz")
 	if err != nil {
@@ -269,7 +274,9 @@ func TestHTTPSStartErrors(t *testing.T) {
 	}
 }
 
-// logWatch is a slog handler that hands each record's text to a channel.
+// logWatch is a slog handler that hands each record's text, level first,
+// to a channel. Like the default handler it takes Info and above, so a
+// line at Debug is not seen.
 type logWatch struct {
 	mu    sync.Mutex // guards lines
 	lines []string
@@ -278,11 +285,11 @@ type logWatch struct {
 
 func newLogWatch() *logWatch { return &logWatch{news: make(chan struct{}, 1)} }
 
-func (w *logWatch) Enabled(context.Context, slog.Level) bool { return true }
-func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler       { return w }
-func (w *logWatch) WithGroup(string) slog.Handler            { return w }
+func (w *logWatch) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler           { return w }
+func (w *logWatch) WithGroup(string) slog.Handler                { return w }
 func (w *logWatch) Handle(_ context.Context, r slog.Record) error {
-	line := r.Message
+	line := r.Level.String() + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
 	w.mu.Lock()
 	w.lines = append(w.lines, line)
@@ -356,12 +363,12 @@ func TestACMEConfigured(t *testing.T) {
 	if err == nil {
 		t.Fatal("handshake for a name not in listen.acme_domains succeeded")
 	}
-	logs.waitFor(t, "TLS handshake error", ErrUnknownHost.Error(), `"evil.example.org"`)
+	logs.waitFor(t, "WARN", "no certificate", ErrUnknownHost.Error(), `"evil.example.org"`)
 	_, err = tls.Dial("tcp", a.HTTPSAddr().String(), &tls.Config{InsecureSkipVerify: true})
 	if err == nil {
 		t.Fatal("handshake without a server name succeeded")
 	}
-	logs.waitFor(t, "TLS handshake error", "no server name", "Contact.Example.test")
+	logs.waitFor(t, "WARN", "no certificate", "no server name", "Contact.Example.test")
 	if n := asked.Load(); n != 0 {
 		t.Fatalf("the CA was asked %d times for refused names", n)
 	}
@@ -587,5 +594,48 @@ func BenchmarkCertFilesGetCertificate(b *testing.B) {
 		if _, err := c.GetCertificate(hello); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCertWarningsRateLimited: a certificate failure is logged at Warn
+// once a minute per server name (names differing only in case are one),
+// and a flood of new names cannot grow the memory without bound.
+func TestCertWarningsRateLimited(t *testing.T) {
+	logs := newLogWatch()
+	now := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	w := newCertWarnings(slog.New(logs), func() time.Time { return now })
+	refused := errors.New("refused")
+	count := func() int {
+		logs.mu.Lock()
+		defer logs.mu.Unlock()
+		return len(logs.lines)
+	}
+	w.warn("evil.example.org", refused)
+	w.warn("Evil.Example.org", refused)
+	if n := count(); n != 1 {
+		t.Fatalf("%d lines for one name within a minute, want 1", n)
+	}
+	w.warn("other.example.org", refused)
+	if n := count(); n != 2 {
+		t.Fatalf("%d lines after a second name, want 2", n)
+	}
+	now = now.Add(59 * time.Second)
+	w.warn("evil.example.org", refused)
+	if n := count(); n != 2 {
+		t.Fatalf("%d lines, want 2: logged again within a minute", n)
+	}
+	now = now.Add(time.Second)
+	w.warn("evil.example.org", refused)
+	if n := count(); n != 3 {
+		t.Fatalf("%d lines, want 3: a minute later the name is logged again", n)
+	}
+	if !strings.HasPrefix(logs.lines[2], "WARN ") || !strings.Contains(logs.lines[2], "refused") {
+		t.Fatalf("line %q: want a warning with the error", logs.lines[2])
+	}
+	for i := range 2 * certWarnNames {
+		w.warn(fmt.Sprintf("scan%d.example", i), refused)
+	}
+	if len(w.last) > certWarnNames {
+		t.Fatalf("%d names remembered, want at most %d", len(w.last), certWarnNames)
 	}
 }

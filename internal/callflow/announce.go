@@ -85,6 +85,11 @@ func openSound(path string, loop bool) (media.Source, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMessageFile, err)
 	case fi.IsDir():
 		return nil, fmt.Errorf("%w: it is a folder, not a WAV file", ErrMessageFile)
+	case !fi.Mode().IsRegular():
+		// A pipe would hang the reader; a device such as /dev/zero never ends.
+		return nil, fmt.Errorf("%w: %w: it is a %s, not a WAV file", ErrMessageFile, media.ErrNotRegular, specialKind(fi.Mode()))
+	case fi.Size() > media.MaxWAVBytes:
+		return nil, fmt.Errorf("%w: %w: %d bytes, more than the %d a sound file may have", ErrMessageFile, media.ErrWAVTooLarge, fi.Size(), media.MaxWAVBytes)
 	}
 	src, err := media.NewWAVSource(path, loop)
 	switch {
@@ -99,6 +104,19 @@ func openSound(path string, loop bool) (media.Source, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMessageFile, err)
 	}
 	return src, nil
+}
+
+// specialKind names a file that is not a regular file.
+func specialKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // CheckMessage reports whether path is a message earshot can play (see
@@ -158,7 +176,7 @@ func (f *Flow) queueMessage(queue string) string {
 // has been heard, the customer hung up, or ctx ended. A message that
 // cannot be played is logged and skipped.
 func (f *Flow) announce(ctx context.Context, lc *liveCall, queue, path string) {
-	m, err := LoadMessage(path)
+	m, err := f.messages.get(path)
 	if err != nil {
 		f.log.Warn("queue message not played", "call", lc.id, "queue", queue, "message", path, "err", err)
 		return

@@ -221,6 +221,7 @@ func (f *Flow) join(desk Assists, lc *liveCall, p *party) {
 	lc.parties[p.key()] = p
 	f.applyHearing(lc)
 	if s.Kind == assist.KindAssist {
+		f.notifyAgent(lc)
 		f.startTrack(lc, p)
 		id := p.session
 		p.leg.OnDTMF(func(d rune) {

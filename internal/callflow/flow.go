@@ -75,10 +75,13 @@ type Flow struct {
 	log *slog.Logger
 	sub *events.Sub
 
-	mu        sync.Mutex // guards calls, music, finishing and every callLog
+	mu        sync.Mutex // guards calls, finishing and every callLog
 	calls     map[string]*liveCall
-	music     map[string]media.Source // per queue
-	finishing map[string]*callLog     // ended recorded calls awaiting their sessions' ends
+	finishing map[string]*callLog // ended recorded calls awaiting their sessions' ends
+
+	music    *soundCache[media.Source] // music on hold, by file
+	messages *soundCache[*Message]     // queue messages, by file
+	chime    func() media.Source       // music for a queue without a file
 }
 
 // liveCall is one customer call and everyone on it.
@@ -93,7 +96,8 @@ type liveCall struct {
 	rings    map[string]context.CancelFunc // agent or assist session → stop ringing
 	parties  map[string]*party             // by key(); the customer is not here
 	rec      *media.Recording
-	log      *callLog // what the recording's metadata is made of
+	log      *callLog   // what the recording's metadata is made of
+	notice   *media.Leg // the assist notice the agent hears, while it plays
 }
 
 // customerEnd is the customer's call as the flow ends it (a *sip.Call).
@@ -111,6 +115,7 @@ type party struct {
 	leg      *media.Leg
 	release  func(reason string) // hang up their endpoint
 	released bool
+	sipPhone bool // on a SIP phone (not the web client): told things by tones
 }
 
 // key is the party's key in liveCall.parties: the agent by name, a
@@ -142,8 +147,10 @@ func New(ctx context.Context, cfg Config) *Flow {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	f := &Flow{cfg: cfg, log: cfg.Logger, calls: map[string]*liveCall{}, music: map[string]media.Source{},
-		finishing: map[string]*callLog{}}
+	f := &Flow{cfg: cfg, log: cfg.Logger, calls: map[string]*liveCall{}, finishing: map[string]*callLog{},
+		music:    newSoundCache(func(path string) (media.Source, error) { return openSound(path, true) }),
+		messages: newSoundCache(LoadMessage),
+		chime:    sync.OnceValue(chime)}
 	f.sub = cfg.Bus.Subscribe(16384)
 	go f.loop(ctx)
 	return f
@@ -251,30 +258,27 @@ func (f *Flow) call(id string) *liveCall {
 }
 
 // musicFor returns the queue's music on hold: its WAV file, or a calm
-// generated tone. The caller holds f.mu.
+// generated tone. The file in the queue's configuration now is the one
+// played, so music changed through the admin API is heard by the next
+// caller; an unchanged file is decoded once and shared.
 func (f *Flow) musicFor(queue string) media.Source {
-	if s, ok := f.music[queue]; ok {
-		return s
-	}
-	var src media.Source
 	if q, ok := f.cfg.Engine.Config().Queue(queue); ok && q.Music != "" {
-		s, err := media.NewWAVSource(q.Music, true)
-		if err != nil {
-			f.log.Warn("music on hold", "queue", queue, "err", err)
-		} else {
-			src = s
+		s, err := f.music.get(q.Music)
+		if err == nil {
+			return s
 		}
+		f.log.Warn("music on hold", "queue", queue, "music", q.Music, "err", err)
 	}
-	if src == nil {
-		// a soft two-note chime every four seconds
-		s, err := media.NewToneSource([]float64{523.25, 659.25}, 1500*time.Millisecond, 2500*time.Millisecond)
-		if err != nil {
-			return nil
-		}
-		src = s
+	return f.chime()
+}
+
+// chime is a soft two-note chime every four seconds.
+func chime() media.Source {
+	s, err := media.NewToneSource([]float64{523.25, 659.25}, 1500*time.Millisecond, 2500*time.Millisecond)
+	if err != nil {
+		panic(err) // constant arguments
 	}
-	f.music[queue] = src
-	return src
+	return s
 }
 
 func (f *Flow) startRecording(lc *liveCall, queue string) {

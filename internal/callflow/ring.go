@@ -100,7 +100,7 @@ func (f *Flow) ringEndpoint(ctx context.Context, callID, agent, caller, queue st
 		_ = c.Hangup()
 		return nil, fmt.Errorf("agent %s: call without a media leg", agent)
 	}
-	p := &party{name: agent, role: assist.Agent, leg: leg}
+	p := &party{name: agent, role: assist.Agent, leg: leg, sipPhone: true}
 	p.release = func(string) { _ = c.Hangup() }
 	go func() {
 		<-c.Done()
@@ -176,6 +176,7 @@ func (f *Flow) connect(callID, agent string) {
 		f.log.Warn("join agent", "call", callID, "agent", agent, "err", err)
 		return
 	}
+	p.leg.OnDTMF(func(d rune) { f.agentKey(callID, agent, d) })
 	lc.leg.Play(nil)
 	f.applyHearing(lc)
 }
@@ -197,6 +198,9 @@ func (f *Flow) applyHearing(lc *liveCall) {
 		for _, src := range heard {
 			h[legs[who]] = append(h[legs[who]], legs[src])
 		}
+	}
+	if a := lc.parties[lc.agent]; lc.notice != nil && a != nil && !a.released {
+		h[a.leg.ID()] = append(h[a.leg.ID()], lc.notice.ID())
 	}
 	if err := lc.room.SetHearing(h); err != nil {
 		f.log.Warn("set hearing", "call", lc.id, "err", err)

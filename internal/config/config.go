@@ -27,6 +27,30 @@ type Config struct {
 	// WebRTC is how browsers reach earshot's audio. Like Listen, it is
 	// read from the file at every start and never from the store.
 	WebRTC WebRTC `yaml:"webrtc" json:"-"`
+	// Phone is how people on SIP phones work earshot from the keypad.
+	// Like Listen, it is read from the file at every start and never from
+	// the store.
+	Phone Phone `yaml:"phone" json:"-"`
+}
+
+// Phone says what keys on an agent's SIP phone do.
+type Phone struct {
+	// HelpKey is the DTMF key ("0"–"9", "*" or "#") that toggles the
+	// agent's help request from their phone during a call; empty means
+	// DefaultHelpKey.
+	HelpKey string `yaml:"help_key"`
+}
+
+// DefaultHelpKey is the agent's help key when phone.help_key is left out.
+// It differs from the supervisor's assist keys (1, 2, 3, #).
+const DefaultHelpKey = "*"
+
+// HelpDigit is the help key as a DTMF digit.
+func (p Phone) HelpDigit() rune {
+	if p.HelpKey == "" {
+		return rune(DefaultHelpKey[0])
+	}
+	return rune(p.HelpKey[0])
 }
 
 // WebRTC says how the web softphones' audio crosses networks.

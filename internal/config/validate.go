@@ -126,6 +126,9 @@ func (v *validator) top() {
 	if c.AssistRingTime <= 0 {
 		v.add("assist_ring_time", "assist_ring_time must be positive")
 	}
+	if k := c.Phone.HelpKey; k != "" && (len(k) != 1 || !strings.Contains("0123456789*#", k)) {
+		v.add("phone.help_key", "phone.help_key %q must be one key: 0-9, * or #", k)
+	}
 }
 
 // hostPort checks a listen address "host:port"; the host may be empty
@@ -492,9 +495,23 @@ func (v *validator) checkDialPlan() {
 // checkListen checks the keys of listen beyond its addresses.
 func (v *validator) checkListen() {
 	l := v.c.Listen
+	// RTP of SIP calls is bound to listen.sip's address: an IPv6 wildcard
+	// would take IPv6 media only, and every IPv4 call would fail.
+	sipIP, sipIPErr := netip.ParseAddrPort(l.SIP)
+	if sipIPErr == nil && sipIP.Addr().Is6() && sipIP.Addr().IsUnspecified() {
+		v.add("listen.sip", "listen.sip %q: [::] binds SIP's media to IPv6 only; use 0.0.0.0 for every IPv4 interface, or a specific address", l.SIP)
+	}
 	if l.SIPPublic != "" {
-		if a, err := netip.ParseAddr(l.SIPPublic); err != nil || a.IsUnspecified() || a.Zone() != "" {
+		a, err := netip.ParseAddr(l.SIPPublic)
+		switch {
+		case err != nil || a.IsUnspecified() || a.Zone() != "":
 			v.add("listen.sip_public", "listen.sip_public %q: must be an IP address of this machine or its NAT", l.SIPPublic)
+		case sipIPErr == nil && a.Unmap().Is4() != sipIP.Addr().Unmap().Is4():
+			want := "an IPv4"
+			if !sipIP.Addr().Unmap().Is4() {
+				want = "an IPv6"
+			}
+			v.add("listen.sip_public", "listen.sip_public %q: must be %s address, like listen.sip %q (media is bound there)", l.SIPPublic, want, l.SIP)
 		}
 	}
 	if p, q := l.RTPPortMin, l.RTPPortMax; p != 0 || q != 0 {

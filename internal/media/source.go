@@ -3,8 +3,11 @@ package media
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -146,13 +149,21 @@ func Ringback() Source {
 // sample: an hour is 115 MB).
 const maxWAVSeconds = 3600
 
+// MaxWAVBytes is the largest file NewWAVSource reads: an hour of 16-bit
+// 16 kHz stereo PCM and room for a header, far more than an hour of what
+// it plays. A bigger file is refused before it is read.
+const MaxWAVBytes = 3600*16000*2*2 + 1<<20
+
 // NewWAVSource loads a WAV file for playing: 8 kHz mono, 16-bit PCM, µ-law
 // or A-law. With loop it starts again at the end (music on hold); without,
-// it ends (an announcement). Any other format is a clear error.
+// it ends (an announcement). Any other format is a clear error, and so is
+// anything that is not a regular file (a pipe would block the reader, a
+// device like /dev/zero never ends: ErrNotRegular) or is larger than
+// MaxWAVBytes (ErrWAVTooLarge).
 func NewWAVSource(path string, loop bool) (Source, error) {
-	data, err := os.ReadFile(path)
+	data, err := readWAVFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("media: wav source: %w", err)
+		return nil, fmt.Errorf("media: wav source %s: %w", path, err)
 	}
 	w, err := parseWAV(data)
 	if err != nil {
@@ -172,3 +183,54 @@ func NewWAVSource(path string, loop bool) (Source, error) {
 
 // ErrWAVFormat reports a WAV file the media plane cannot read.
 var ErrWAVFormat = errors.New("unsupported WAV")
+
+// Errors of NewWAVSource for what is not a sound file at all.
+var (
+	ErrNotRegular  = errors.New("not a regular file")
+	ErrWAVTooLarge = errors.New("file too large")
+)
+
+// readWAVFile reads a regular file of at most MaxWAVBytes. It opens
+// without blocking, so a FIFO swapped in after a check cannot hang it,
+// and it checks the file it opened, not the name.
+func readWAVFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (it is a %s)", ErrNotRegular, fileKind(fi.Mode()))
+	}
+	if fi.Size() > MaxWAVBytes {
+		return nil, fmt.Errorf("%w: %d bytes, more than the %d a sound file may have", ErrWAVTooLarge, fi.Size(), MaxWAVBytes)
+	}
+	// The file may grow after Stat: read one byte past the cap to notice.
+	data, err := io.ReadAll(io.LimitReader(f, MaxWAVBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxWAVBytes {
+		return nil, fmt.Errorf("%w: more than the %d bytes a sound file may have", ErrWAVTooLarge, MaxWAVBytes)
+	}
+	return data, nil
+}
+
+// fileKind names what a file that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
