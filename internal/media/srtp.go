@@ -28,6 +28,13 @@ const srtpReplayWindow = 128
 // AES-CM ones SDES negotiates.
 var ErrSRTPProfile = errors.New("media: SRTP profile is neither AES_CM_128_HMAC_SHA1_80 nor _32")
 
+// ErrSRTPKeyReused is returned by SetSRTP when a new send context would
+// start on the master key the leg sends with (a change of profile alone):
+// the new context's rollover counter would start again at zero, and the
+// same keystream would encrypt two packets. A new send context needs a
+// new key.
+var ErrSRTPKeyReused = errors.New("media: SRTP send key already used by this leg; a new send context needs a new key")
+
 // srtpPair is a leg's two SRTP contexts. It is made by SetSRTP and
 // replaced whole, under the engine's write lock; the contexts and hdr are
 // then used only by the leg's owning worker.
@@ -45,7 +52,10 @@ type srtpPair struct {
 // earlier one is dropped and counted (Stats.SRTPFailed): it is never
 // heard, recorded, taken as DTMF or latched onto. Setting the same keys
 // again keeps the running contexts (a re-INVITE that keeps its keys);
-// SetSRTP(0, nil, nil) goes back to plain RTP. Bad keys change nothing.
+// SetSRTP(0, nil, nil) goes back to plain RTP. The send key in use under
+// another profile is refused with ErrSRTPKeyReused; a caller turning SRTP
+// on again after plain RTP must likewise bring a key it has not sent
+// with, since the old context is gone. Bad keys change nothing.
 func (l *Leg) SetSRTP(profile srtp.ProtectionProfile, send, recv []byte) error {
 	if profile == 0 && send == nil && recv == nil {
 		l.e.mu.Lock()
@@ -59,14 +69,17 @@ func (l *Leg) SetSRTP(profile srtp.ProtectionProfile, send, recv []byte) error {
 	if len(send) != SRTPKeyLen || len(recv) != SRTPKeyLen {
 		return fmt.Errorf("media: SRTP keys are %d and %d bytes, want %d", len(send), len(recv), SRTPKeyLen)
 	}
-	l.e.mu.RLock()
-	old := l.srtp
-	l.e.mu.RUnlock()
 	p := &srtpPair{profile: profile}
 	copy(p.send[:], send)
 	copy(p.recv[:], recv)
+	l.e.mu.RLock()
+	old := l.srtp
+	l.e.mu.RUnlock()
 	var err error
-	if old != nil && old.profile == profile && old.send == p.send {
+	if old != nil && old.send == p.send {
+		if old.profile != profile {
+			return ErrSRTPKeyReused
+		}
 		p.enc = old.enc
 	} else if p.enc, err = srtp.CreateContext(send[:16], send[16:], profile); err != nil {
 		return fmt.Errorf("media: SRTP send context: %w", err)

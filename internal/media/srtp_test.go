@@ -264,3 +264,24 @@ func TestSetSRTPRejects(t *testing.T) {
 		t.Errorf("turning SRTP off: %v", err)
 	}
 }
+
+// A new send context never starts on the key in use: its rollover
+// counter would start again and keystream would repeat.
+func TestSetSRTPRefusesSendKeyReuse(t *testing.T) {
+	s := newSim(t)
+	l, err := s.e.NewPacketLeg(func([]byte) error { return nil }, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile32 := srtp.ProtectionProfileAes128CmHmacSha1_32
+	if err := l.SetSRTP(profile80, testKeys(1), testKeys(2)); err != nil {
+		t.Fatal(err)
+	}
+	first := l.srtp
+	if err := l.SetSRTP(profile32, testKeys(1), testKeys(2)); !errors.Is(err, ErrSRTPKeyReused) || l.srtp != first {
+		t.Errorf("another profile on the same send key: %v, want ErrSRTPKeyReused and no change", err)
+	}
+	if err := l.SetSRTP(profile32, testKeys(4), testKeys(2)); err != nil || l.srtp.enc == first.enc || l.srtp.dec == first.dec {
+		t.Errorf("another profile on a new send key: %v, want new contexts", err)
+	}
+}

@@ -100,6 +100,8 @@ const maxLifetime = 1 << 48
 
 // ParseCrypto reads the value of an a=crypto attribute (what follows
 // "crypto:"): "<tag> <suite> inline:<key||salt base64>[|<lifetime>]".
+// Its errors never quote key material: they are logged and sent back in
+// Warning headers.
 // A value that breaks RFC 4568 syntax fails with ErrMalformed; a well-formed
 // one earshot cannot use (another suite, an MKI, several keys, session
 // parameters) fails with ErrUnsupportedCrypto.
@@ -107,22 +109,22 @@ func ParseCrypto(v string) (Crypto, error) {
 	var c Crypto
 	fields := strings.Fields(v)
 	if len(fields) < 3 {
-		return c, fmt.Errorf("crypto %q: want tag, suite and key parameters: %w", v, ErrMalformed)
+		return c, fmt.Errorf("crypto attribute has %d fields, want tag, suite and key parameters: %w", len(fields), ErrMalformed)
 	}
 	if len(fields[0]) > 9 || strings.Trim(fields[0], "0123456789") != "" {
-		return c, fmt.Errorf("crypto tag %q is not 1 to 9 digits: %w", fields[0], ErrMalformed)
+		return c, fmt.Errorf("crypto tag is not 1 to 9 digits: %w", ErrMalformed)
 	}
 	tag, _ := strconv.ParseUint(fields[0], 10, 32) // at most 9 digits
 	c.Tag = uint32(tag)
 	name := fields[1]
 	if !isToken(name) {
-		return c, fmt.Errorf("crypto suite %q: %w", name, ErrMalformed)
+		return c, fmt.Errorf("crypto %d: the suite is not a name: %w", c.Tag, ErrMalformed)
 	}
 	params := fields[2]
 	for _, p := range strings.Split(params, ";") {
 		method, info, ok := strings.Cut(p, ":")
 		if !ok || method == "" || info == "" {
-			return c, fmt.Errorf("crypto key parameter %q: want method:info: %w", p, ErrMalformed)
+			return c, fmt.Errorf("crypto %d: a key parameter is not method:info: %w", c.Tag, ErrMalformed)
 		}
 	}
 	suite, known := suiteOf(name)
@@ -135,7 +137,7 @@ func ParseCrypto(v string) (Crypto, error) {
 	}
 	method, info, _ := strings.Cut(params, ":")
 	if method != "inline" {
-		return c, fmt.Errorf("crypto %d: key method %q, want inline: %w", c.Tag, method, ErrMalformed)
+		return c, fmt.Errorf("crypto %d: the key method is not inline: %w", c.Tag, ErrMalformed)
 	}
 	parts := strings.Split(info, "|")
 	if len(parts) > 3 {
@@ -159,7 +161,7 @@ func ParseCrypto(v string) (Crypto, error) {
 		return c, fmt.Errorf("crypto %d: two lifetimes: %w", c.Tag, ErrMalformed)
 	}
 	if len(fields) > 3 {
-		return c, fmt.Errorf("crypto %d: session parameters %s: %w", c.Tag, strings.Join(fields[3:], " "), ErrUnsupportedCrypto)
+		return c, fmt.Errorf("crypto %d: %d session parameters: %w", c.Tag, len(fields)-3, ErrUnsupportedCrypto)
 	}
 	return c, nil
 }
@@ -183,13 +185,13 @@ func checkLifetime(s string) error {
 	if exp, ok := strings.CutPrefix(s, "2^"); ok {
 		e, err := strconv.ParseUint(exp, 10, 8)
 		if err != nil || e > 48 || !isDigits(exp) {
-			return fmt.Errorf("key lifetime %q: %w", s, ErrMalformed)
+			return fmt.Errorf("key lifetime is not 2^0 to 2^48: %w", ErrMalformed)
 		}
 		return nil
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n == 0 || n > maxLifetime || !isDigits(s) {
-		return fmt.Errorf("key lifetime %q: %w", s, ErrMalformed)
+		return fmt.Errorf("key lifetime is not 1 to 2^48 packets: %w", ErrMalformed)
 	}
 	return nil
 }
@@ -199,7 +201,7 @@ func checkMKI(s string) error {
 	v, l, _ := strings.Cut(s, ":")
 	n, err := strconv.ParseUint(l, 10, 8)
 	if v == "" || !isDigits(v) || len(v) > 39 || err != nil || n == 0 || n > 128 || !isDigits(l) {
-		return fmt.Errorf("master key identifier %q: %w", s, ErrMalformed)
+		return fmt.Errorf("master key identifier is not value:length (length 1 to 128): %w", ErrMalformed)
 	}
 	return nil
 }

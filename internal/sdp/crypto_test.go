@@ -233,3 +233,48 @@ func TestSecureOffer(t *testing.T) {
 		t.Fatalf("plain offer:\n%s", plain)
 	}
 }
+
+func TestCryptoOfferKeepsSuite(t *testing.T) {
+	local := netip.MustParseAddrPort("127.0.0.1:40000")
+	b, err := NewCryptoOffer(local, 1, 2, SendRecv, Crypto{Tag: OfferTag, Suite: AESCM128HMACSHA132, Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:"+testInline+"\r\n")) {
+		t.Fatalf("offer:\n%s", b)
+	}
+	if _, err := NewCryptoOffer(local, 1, 2, SendRecv, Crypto{Tag: OfferTag, Suite: 9, Key: testKey}); !errors.Is(err, ErrUnsupportedCrypto) {
+		t.Errorf("unknown suite: %v, want ErrUnsupportedCrypto", err)
+	}
+}
+
+// Errors about a=crypto lines are logged and sent back in Warning
+// headers: they never carry the key, however the line is broken.
+func TestCryptoErrorsHideKey(t *testing.T) {
+	key := strings.TrimRight(testInline, "=")
+	for _, v := range []string{
+		"1 inline:" + testInline,
+		"inline:" + testInline + " AES_CM_128_HMAC_SHA1_80 x",
+		"1 inline:" + testInline + " AES_CM_128_HMAC_SHA1_80",
+		"1 AES_CM_128_HMAC_SHA1_80 " + testInline,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testInline + " inline:" + testInline,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testInline + ";" + testInline,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testInline + "|" + testInline,
+		"1 AES_CM_128_HMAC_SHA1_80 uri:" + testInline,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "AAAA",
+		"x AES_CM_128_HMAC_SHA1_80 inline:" + testInline,
+	} {
+		_, err := ParseCrypto(v)
+		if err == nil {
+			t.Errorf("ParseCrypto(%q) took it", v)
+			continue
+		}
+		if strings.Contains(err.Error(), key[:16]) {
+			t.Errorf("ParseCrypto(%q): error %q shows the key", v, err)
+		}
+		offer := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:" + v + "\r\n"
+		if _, err := ParseOffer([]byte(offer)); err != nil && strings.Contains(err.Error(), key[:16]) {
+			t.Errorf("ParseOffer with a=crypto:%s: error %q shows the key", v, err)
+		}
+	}
+}

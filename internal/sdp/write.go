@@ -87,6 +87,16 @@ func NewSecureOffer(local netip.AddrPort, sessionID, version uint64, dir Directi
 	return newOffer(local, sessionID, version, dir, &Crypto{Tag: OfferTag, Suite: AESCM128HMACSHA180, Key: key})
 }
 
+// NewCryptoOffer is NewSecureOffer with the a=crypto attribute given
+// (tag, suite and key): a re-offer keeps the suite in use, so the stream
+// goes on under the same SRTP context.
+func NewCryptoOffer(local netip.AddrPort, sessionID, version uint64, dir Direction, c Crypto) ([]byte, error) {
+	if _, ok := suiteOf(c.Suite.String()); !ok {
+		return nil, fmt.Errorf("offer: crypto suite %v: %w", c.Suite, ErrUnsupportedCrypto)
+	}
+	return newOffer(local, sessionID, version, dir, &c)
+}
+
 func newOffer(local netip.AddrPort, sessionID, version uint64, dir Direction, crypto *Crypto) ([]byte, error) {
 	if !local.IsValid() || local.Port() == 0 || local.Addr().IsUnspecified() {
 		return nil, fmt.Errorf("offer: local address %s cannot receive", local)

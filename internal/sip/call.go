@@ -118,9 +118,12 @@ type dialog struct {
 	offer     *sdp.Offer // inbound: the INVITE's offer; nil for a late offer
 	held      bool
 
-	srtpKey     *sdp.MasterKey // earshot's SRTP master key, for the whole call (sdes.go)
-	srtpOn      bool           // the leg speaks SRTP
-	offeredSRTP bool           // earshot's last offer was RTP/SAVP
+	rtpRemote   remoteMedia   // what the leg was last pointed at (apply)
+	srtpKey     sdp.MasterKey // the key the leg sends SRTP with, while srtpOn (sdes.go)
+	srtpSuite   sdp.Suite     // the suite of the leg's SRTP, while srtpOn
+	srtpOn      bool          // the leg speaks SRTP
+	offeredSRTP bool          // earshot's last offer was RTP/SAVP
+	offerCrypto sdp.Crypto    // its crypto attribute, when it was
 
 	invite   *sip.Request // inbound: the INVITE, with earshot's To tag
 	inviteTx sip.ServerTransaction
@@ -129,6 +132,12 @@ type dialog struct {
 	timer    *time.Timer
 	needBye  bool
 	reason   EndReason
+}
+
+// remoteMedia is where and how a leg sends: SetRemote's arguments.
+type remoteMedia struct {
+	addr     netip.AddrPort
+	pt, dtmf uint8
 }
 
 // pending2xx is a 2xx to an INVITE waiting for its ACK (RFC 3261 13.3.1.4).

@@ -161,14 +161,17 @@ func (cs *carriers) stopAll() {
 	cs.wg.Wait()
 }
 
-// trunkFrom returns the registered trunk whose registrar answered from
-// ip, or nil: a carrier sends calls from the proxy it registers at.
-func (cs *carriers) trunkFrom(ip netip.Addr) *trunk {
+// trunkFrom returns the first trunk of list whose registrar answered
+// from ip and whose binding there has not lapsed, or nil: a carrier sends
+// calls from the proxy it registers at, for as long as it holds earshot's
+// binding.
+func (cs *carriers) trunkFrom(ip netip.Addr, list []trunk) *trunk {
 	ip = ip.Unmap()
+	now := cs.srv.cfg.Clock.Now()
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	for _, r := range cs.regs {
-		if r.from() == ip {
+	for i := range list {
+		if r := cs.regs[list[i].name]; r != nil && r.bound(ip, now) {
 			return r.tr
 		}
 	}
@@ -191,11 +194,13 @@ type registration struct {
 	expires    time.Duration // lifetime asked for
 	failures   int
 	registered bool
+	unsure     bool // a REGISTER was cut short by the stop: the carrier may have bound it
 	timer      clock.Timer
 
-	mu     sync.Mutex // guards status and source
+	mu     sync.Mutex // guards status, source and until
 	status TrunkRegistration
 	source netip.Addr // where the registrar answered from
+	until  time.Time  // when the binding it granted lapses; zero: none
 }
 
 func (r *registration) snapshot() TrunkRegistration {
@@ -204,10 +209,13 @@ func (r *registration) snapshot() TrunkRegistration {
 	return r.status
 }
 
-func (r *registration) from() netip.Addr {
+// bound reports whether the registrar answered from ip and the binding
+// it granted is still in force at now. A failed refresh leaves the
+// binding until its lifetime ends; an un-REGISTER ends it.
+func (r *registration) bound(ip netip.Addr, now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.source
+	return r.source.IsValid() && r.source == ip && now.Before(r.until)
 }
 
 func (r *registration) stop() { close(r.quit) }
@@ -218,6 +226,9 @@ func (r *registration) run(after <-chan struct{}) {
 		select {
 		case <-after:
 		case <-r.quit:
+			// A registration launched after this one waits on r.done:
+			// it must not start while the old binding is being removed.
+			<-after
 			return
 		}
 	}
@@ -234,7 +245,7 @@ func (r *registration) run(after <-chan struct{}) {
 			if r.timer != nil {
 				r.timer.Stop()
 			}
-			if r.registered {
+			if r.registered || r.unsure {
 				r.unregister()
 			}
 			return
@@ -265,7 +276,10 @@ func (r *registration) attempt() {
 	if err != nil {
 		select {
 		case <-r.quit:
-			return // stopping: not a failure
+			// Stopping: not a failure. The carrier may still have taken
+			// the REGISTER whose answer was not awaited.
+			r.unsure = true
+			return
 		default:
 		}
 		r.registered = false
@@ -278,7 +292,7 @@ func (r *registration) attempt() {
 				st.Since = now
 			}
 			st.State, st.Reason, st.Expires, st.NextAttempt = RegFailed, err.Error(), time.Time{}, now.Add(delay)
-		}, netip.Addr{}, false)
+		})
 		r.arm(delay)
 		r.srv.notify("trunk-failed", r.tr.name)
 		return
@@ -294,18 +308,24 @@ func (r *registration) attempt() {
 			st.Since = now
 		}
 		st.State, st.Reason, st.Expires, st.NextAttempt = RegRegistered, "", now.Add(granted), now.Add(refresh)
-	}, src, true)
+	})
+	r.bind(src, now.Add(granted))
 	r.arm(refresh)
 	r.srv.notify("trunk-registered", r.tr.name)
 }
 
-func (r *registration) set(f func(*TrunkRegistration), src netip.Addr, keepSource bool) {
+func (r *registration) set(f func(*TrunkRegistration)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f(&r.status)
-	if keepSource {
-		r.source = src
-	}
+}
+
+// bind notes the binding the registrar at src granted, until then (zero
+// src: none).
+func (r *registration) bind(src netip.Addr, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.source, r.until = src.Unmap(), until
 }
 
 func (r *registration) arm(d time.Duration) {
@@ -329,6 +349,7 @@ func (r *registration) arm(d time.Duration) {
 func (r *registration) unregister() {
 	ctx, cancel := context.WithTimeout(context.Background(), min(64*r.srv.t1(), 3*time.Second))
 	defer cancel()
+	r.bind(netip.Addr{}, time.Time{})
 	if _, _, err := r.register(ctx, 0); err != nil {
 		r.log.Warn("un-REGISTER with carrier failed", "err", err)
 	} else {

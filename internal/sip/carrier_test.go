@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -230,4 +231,119 @@ func TestCarrierRegisterIntervalTooBrief(t *testing.T) {
 	h.stop()
 	events.expect(t, "trunk-unregistered carrier")
 	p.success()
+}
+
+// A registering trunk's carrier sends calls to the Contact earshot
+// registered, so the Request-URI user is the trunk's username: the
+// dialled number comes from To, and the call is routed (sipp gets 200).
+func TestCarrierCallToRegisteredContact(t *testing.T) {
+	p := startSipp(t, "uas_register_invite.xml")
+	clk := clock.NewFake(regStart)
+	events := make(observed, 32)
+	h := newHarness(t, nil, func(c *Config) {
+		registerAt(t, p, clk, events)(c)
+		c.Trunks[0].Sources = []string{"127.0.0.1/32"} // the INVITE may beat the 200's processing
+	})
+	c := h.nextCall()
+	if c.DID() != "+442079460100" || c.Trunk() != "carrier" {
+		t.Errorf("call on trunk %q to DID %q, want carrier to +442079460100 (the number in To)", c.Trunk(), c.DID())
+	}
+	if err := c.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, c)
+	h.stop()
+	events.expect(t, "trunk-unregistered carrier")
+	p.success()
+}
+
+func TestDIDOf(t *testing.T) {
+	registering := &trunk{name: "carrier", user: "trunkuser", registrar: &sip.Uri{Scheme: "sip", Host: "192.0.2.1"}}
+	numberUser := &trunk{name: "carrier", user: "+442079460100", registrar: &sip.Uri{Scheme: "sip", Host: "192.0.2.1"}}
+	plain := &trunk{name: "pbx", user: "trunkuser"}
+	for _, tc := range []struct {
+		name     string
+		tr       *trunk
+		ruri, to string
+		want     string
+	}{
+		{"registered Contact", registering, "trunkuser", "+442079460101", "+442079460101"},
+		{"number in the Request-URI", registering, "+442079460102", "+442079460101", "+442079460102"},
+		{"username is a number", numberUser, "+442079460100", "+442079460101", "+442079460101"},
+		{"no number in the Request-URI", registering, "earshot", "02079460101", "02079460101"},
+		{"neither a number", registering, "earshot", "sales", "earshot"},
+		{"empty Request-URI user", plain, "", "+442079460101", "+442079460101"},
+		{"trunk that does not register", plain, "trunkuser", "+442079460101", "trunkuser"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: tc.ruri, Host: "192.0.2.5"})
+			req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: tc.to, Host: "192.0.2.5"}, Params: sip.NewParams()})
+			if got := didOf(req, tc.tr); got != tc.want {
+				t.Errorf("DID %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Two trunk changes in a row: B waits for A's un-REGISTER; B is stopped
+// while it waits, and still ends only after A has, so C (waiting on B)
+// never REGISTERs while A's Expires: 0 is in flight.
+func TestRegistrationStoppedWhileWaitingForTheOldOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := &registration{quit: make(chan struct{}), done: make(chan struct{})}
+		b := &registration{srv: &Server{ready: make(chan struct{})}, quit: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1)}
+		go b.run(a.done)
+		b.stop()
+		synctest.Wait() // B has taken the stop and is blocked, or has ended
+		select {
+		case <-b.done:
+			t.Fatal("B ended while A was still un-REGISTERing")
+		default:
+		}
+		close(a.done)
+		<-b.done
+	})
+}
+
+// INVITEs from a registrar's address count as its trunk's only while the
+// binding it granted is in force (a failed refresh keeps it until it
+// lapses), and when two trunks register at one carrier the first trunk
+// in the list takes them, every time.
+func TestTrunkFromRegistrar(t *testing.T) {
+	clk := clock.NewFake(regStart)
+	s := &Server{cfg: Config{Clock: clk}}
+	cs := newCarriers(s)
+	list := []trunk{{name: "second"}, {name: "first"}}
+	registrar := netip.MustParseAddr("198.51.100.7")
+	for i := range list {
+		r := &registration{tr: &list[i]}
+		r.bind(registrar, regStart.Add(120*time.Second))
+		cs.regs[list[i].name] = r
+	}
+	for range 20 {
+		if tr := cs.trunkFrom(netip.MustParseAddr("::ffff:198.51.100.7"), list); tr == nil || tr.name != "second" {
+			t.Fatalf("trunk %v, want the first in the list (second)", tr)
+		}
+	}
+	if tr := cs.trunkFrom(netip.MustParseAddr("198.51.100.8"), list); tr != nil {
+		t.Errorf("another address: trunk %q", tr.name)
+	}
+	// The refresh at 60 s fails: the binding holds until 120 s.
+	cs.regs["second"].set(func(st *TrunkRegistration) { st.State = RegFailed })
+	clk.Advance(119 * time.Second)
+	if tr := cs.trunkFrom(registrar, list); tr == nil || tr.name != "second" {
+		t.Errorf("before the binding lapses: trunk %v, want second", tr)
+	}
+	clk.Advance(time.Second)
+	if tr := cs.trunkFrom(registrar, list); tr != nil {
+		t.Errorf("after the binding lapsed: trunk %q, want none", tr.name)
+	}
+	cs.regs["first"].bind(registrar, regStart.Add(time.Hour))
+	if tr := cs.trunkFrom(registrar, list); tr == nil || tr.name != "first" {
+		t.Errorf("with only first bound: trunk %v, want first", tr)
+	}
+	cs.regs["first"].bind(netip.Addr{}, time.Time{}) // un-REGISTERed
+	if tr := cs.trunkFrom(registrar, list); tr != nil {
+		t.Errorf("after the un-REGISTER: trunk %q, want none", tr.name)
+	}
 }

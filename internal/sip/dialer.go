@@ -468,7 +468,7 @@ func (c *Call) established(invite *sip.Request, res *sip.Response, tx sip.Client
 	default:
 		ch, err := sdp.ParseAnswer(res.Body())
 		if err == nil {
-			err = c.checkAnswer(ch)
+			err = c.checkAnswer(&ch)
 		}
 		if err == nil {
 			err = c.apply(ch)

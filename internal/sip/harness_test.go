@@ -125,6 +125,10 @@ func (l *fakeLeg) drain() {
 func (l *fakeLeg) LocalAddr() netip.AddrPort { return l.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
 func (l *fakeLeg) SetRemote(addr netip.AddrPort, pt, dtmf uint8) error {
+	if !addr.Addr().Unmap().Is4() {
+		// As the media engine on an IPv4 address does.
+		return fmt.Errorf("fake leg: %v is not IPv4", addr)
+	}
 	l.mu.Lock()
 	l.remote, l.pt, l.dtmf = addr, pt, dtmf
 	l.mu.Unlock()

@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -70,10 +71,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // media leg. On any failure it has answered the INVITE and released what
 // it made; the error says why.
 func (s *Server) newInbound(req *sip.Request, tx sip.ServerTransaction, tr *trunk) (*Call, error) {
-	did := req.Recipient.User
-	if did == "" {
-		did = req.To().Address.User
-	}
+	did := didOf(req, tr)
 	if did == "" {
 		s.reply(req, tx, 404, "Not Found", s.warning(399, "no number dialled"))
 		return nil, errors.New("no number dialled")
@@ -156,6 +154,15 @@ func (s *Server) newInbound(req *sip.Request, tx sip.ServerTransaction, tr *trun
 	d.offer = offer
 
 	if offer != nil {
+		if choice.SRTP != nil {
+			key, err := c.sendKey(choice.SRTP.Suite)
+			if err != nil {
+				leg.Close()
+				s.reply(req, tx, 500, "Server Internal Error")
+				return nil, err
+			}
+			choice.SRTP.Local = key
+		}
 		if err := c.apply(choice); err != nil {
 			leg.Close()
 			s.reply(req, tx, 488, "Not Acceptable Here", s.warning(399, err.Error()))
@@ -173,4 +180,30 @@ func (s *Server) newInbound(req *sip.Request, tx sip.ServerTransaction, tr *trun
 	}
 	c.log.Info("inbound call")
 	return c, nil
+}
+
+// didOf is the number an INVITE on trunk tr dialled: the Request-URI's
+// user, unless the trunk registers with its carrier and the Request-URI
+// is the Contact earshot registered (RFC 3261 10: the registrar sends the
+// call to exactly that binding, user and all) or is no number while To's
+// user is; then the dialled number is To's user.
+func didOf(req *sip.Request, tr *trunk) string {
+	ru, to := req.Recipient.User, req.To().Address.User
+	if ru == "" {
+		return to
+	}
+	if tr.registrar == nil || to == "" || to == ru {
+		return ru
+	}
+	if ru == tr.user || (!isNumber(ru) && isNumber(to)) {
+		return to
+	}
+	return ru
+}
+
+// isNumber reports whether s is a dialled number: digits, with an
+// optional leading "+".
+func isNumber(s string) bool {
+	d := strings.TrimPrefix(s, "+")
+	return d != "" && strings.Trim(d, "0123456789") == ""
 }

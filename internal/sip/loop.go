@@ -320,7 +320,7 @@ func (c *Call) ack(req *sip.Request) {
 	}
 	ch, err := sdp.ParseAnswer(req.Body())
 	if err == nil {
-		err = c.checkAnswer(ch)
+		err = c.checkAnswer(&ch)
 	}
 	if err == nil {
 		err = c.apply(ch)
@@ -333,15 +333,32 @@ func (c *Call) ack(req *sip.Request) {
 }
 
 // apply points the leg at a negotiated stream. An RFC 2543 hold (address
-// 0.0.0.0) keeps the old address.
+// 0.0.0.0) keeps the old address. A stream the leg refuses changes
+// nothing: the address is set before the SRTP keys, and put back if the
+// keys are refused.
 func (c *Call) apply(ch sdp.Choice) error {
-	if err := c.applySRTP(ch.SRTP); err != nil {
+	profile, err := c.checkSRTP(ch.SRTP)
+	if err != nil {
 		return err
 	}
-	if !ch.Remote.Addr().IsUnspecified() {
-		if err := c.leg.SetRemote(ch.Remote, ch.PayloadType, ch.DTMF); err != nil {
+	prev := c.d.rtpRemote
+	next := remoteMedia{ch.Remote, ch.PayloadType, ch.DTMF}
+	moved := !ch.Remote.Addr().IsUnspecified()
+	if moved {
+		if err := c.leg.SetRemote(next.addr, next.pt, next.dtmf); err != nil {
 			return errors.Join(ErrMedia, err)
 		}
+	}
+	if err := c.applySRTP(ch.SRTP, profile); err != nil {
+		if moved && prev.addr.IsValid() {
+			if err := c.leg.SetRemote(prev.addr, prev.pt, prev.dtmf); err != nil {
+				c.log.Warn("put the media address back", "err", err)
+			}
+		}
+		return err
+	}
+	if moved {
+		c.d.rtpRemote = next
 	}
 	if ch.Hold != c.d.held {
 		c.leg.Hold(ch.Hold)

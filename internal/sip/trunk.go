@@ -193,8 +193,9 @@ func (t *trunk) allows(ip netip.Addr) bool {
 // trunkList is the trunk list in force.
 func (s *Server) trunkList() []trunk { return *s.trunks.Load() }
 
-// trunkFor returns the trunk whose Sources hold ip or, failing that, the
-// registered trunk whose registrar answered from ip; or nil.
+// trunkFor returns the first trunk whose Sources hold ip or, failing
+// that, the first registered trunk whose registrar answered from ip; or
+// nil.
 func (s *Server) trunkFor(ip netip.Addr) *trunk {
 	list := s.trunkList()
 	for i := range list {
@@ -202,7 +203,7 @@ func (s *Server) trunkFor(ip netip.Addr) *trunk {
 			return &list[i]
 		}
 	}
-	return s.carriers.trunkFrom(ip)
+	return s.carriers.trunkFrom(ip, list)
 }
 
 // outboundTrunk returns the first trunk that carries calls out, or nil.

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -17,10 +20,80 @@ func (s *Server) trunkRoutes() []route {
 	}
 }
 
-// trunksIn is a trunk list as an admin sends it: a trunk without a
-// password keeps the one it has.
+// trunksIn is a trunk list as an admin sends it, in the shape GET
+// /api/v1/trunks returns, so a list read can be sent back as it is.
 type trunksIn struct {
-	Trunks []trunkIn `json:"trunks"`
+	Trunks []trunkPut `json:"trunks"`
+}
+
+// trunkPut is one trunk of a PUT: a trunkView with an optional password
+// (absent: the trunk keeps the one it has). The registration GET shows is
+// read-only and ignored.
+type trunkPut struct {
+	Name            string          `json:"name"`
+	Sources         []string        `json:"sources"`
+	Outbound        string          `json:"outbound"`
+	Username        string          `json:"username"`
+	Password        *string         `json:"password"`
+	Register        bool            `json:"register"`
+	RegisterExpires *expiresIn      `json:"register_expires"`
+	Registrar       string          `json:"registrar"`
+	CallerID        string          `json:"caller_id"`
+	FromDomain      string          `json:"from_domain"`
+	Registration    json.RawMessage `json:"registration"`
+}
+
+// expiresIn is a trunk's register_expires in a PUT: a duration as GET
+// shows it ("5m0s"; "" as GET shows it for a trunk that does not
+// register), or integer nanoseconds as the configuration API takes it.
+type expiresIn struct {
+	d     time.Duration
+	empty bool // ""
+}
+
+// UnmarshalJSON reads a duration string or integer nanoseconds.
+func (e *expiresIn) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err == nil {
+		if str == "" {
+			*e = expiresIn{empty: true}
+			return nil
+		}
+		d, err := time.ParseDuration(str)
+		if err != nil {
+			return fmt.Errorf("register_expires %q is not a duration such as \"5m0s\"", str)
+		}
+		*e = expiresIn{d: d}
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("register_expires must be a duration such as \"5m0s\" or whole nanoseconds")
+	}
+	*e = expiresIn{d: time.Duration(n)}
+	return nil
+}
+
+// registerExpires is the register_expires to store for t, given the trunk
+// of that name in force (nil: a new trunk). What GET showed for the trunk
+// in force (its lifetime, the default for 0, or "" when it does not
+// register) keeps its value as it is, so a list read and sent back
+// changes nothing.
+func (t *trunkPut) registerExpires(old *config.Trunk) time.Duration {
+	e := t.RegisterExpires
+	if e == nil {
+		return 0
+	}
+	if old != nil {
+		shown := old.RegisterExpires
+		if shown == 0 {
+			shown = config.DefaultRegisterExpires
+		}
+		if e.empty && !old.Register || !e.empty && e.d == shown {
+			return old.RegisterExpires
+		}
+	}
+	return e.d
 }
 
 // putTrunks replaces the trunk list.
@@ -35,16 +108,22 @@ func (s *Server) putTrunks(w http.ResponseWriter, r *http.Request, c *caller) er
 	return s.edit(w, r, c, func(next *config.Config) error {
 		list := make([]config.Trunk, 0, len(in.Trunks))
 		for _, ti := range in.Trunks {
-			t := ti.Trunk
-			t.Password = ""
-			if ti.Password != nil {
-				t.Password = *ti.Password
-			} else {
-				for _, o := range next.Trunks {
-					if o.Name == t.Name {
-						t.Password = o.Password
-					}
+			var old *config.Trunk
+			for i := range next.Trunks {
+				if next.Trunks[i].Name == ti.Name {
+					old = &next.Trunks[i]
 				}
+			}
+			t := config.Trunk{
+				Name: ti.Name, Sources: ti.Sources, Outbound: ti.Outbound, Username: ti.Username,
+				Register: ti.Register, RegisterExpires: ti.registerExpires(old), Registrar: ti.Registrar,
+				CallerID: ti.CallerID, FromDomain: ti.FromDomain,
+			}
+			switch {
+			case ti.Password != nil:
+				t.Password = *ti.Password
+			case old != nil:
+				t.Password = old.Password
 			}
 			list = append(list, t)
 		}
