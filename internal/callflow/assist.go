@@ -190,7 +190,9 @@ func (f *Flow) ringSession(ctx context.Context, s assist.Session, lc *liveCall) 
 		return nil, fmt.Errorf("%s: call without a media leg: %w", s.User, sip.ErrMedia)
 	}
 	p.leg = leg
-	p.release = func(string) { _ = c.Hangup() }
+	// The BYE says why the assist ended (RFC 3326 Reason), for the phone's
+	// display.
+	p.release = func(why string) { _ = c.HangupBecause("Assist ended: " + why) }
 	go func() {
 		<-c.Done()
 		f.partyLeft(lc.id, p)

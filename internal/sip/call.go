@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,7 @@ type dialog struct {
 	pending  *pending2xx
 	timer    *time.Timer
 	needBye  bool
+	byeWhy   string // the BYE's Reason text, if any
 	reason   EndReason
 }
 
@@ -243,11 +245,33 @@ func (c *Call) Reject(code int, reason string) error {
 // Hangup ends the call: BYE once answered, 480 before. Hanging up an ended
 // call does nothing.
 func (c *Call) Hangup() error {
-	err := c.do(command{op: opHangup})
+	return c.HangupBecause("")
+}
+
+// HangupBecause ends the call as Hangup does; once answered its BYE says
+// why in a Reason header (RFC 3326: SIP;cause=200;text="why"), which many
+// phones show. Quotes, backslashes and control characters are left out of
+// why, and it is cut at 100 characters.
+func (c *Call) HangupBecause(why string) error {
+	err := c.do(command{op: opHangup, reason: reasonText(why)})
 	if err == ErrCallEnded {
 		return nil
 	}
 	return err
+}
+
+func reasonText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' {
+			continue
+		}
+		if b.Len() >= 100 {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func (c *Call) do(cmd command) error {

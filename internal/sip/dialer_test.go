@@ -205,3 +205,25 @@ func (p passwords) SIPPassword(user string) (string, bool) {
 	pw, ok := p[user]
 	return pw, ok
 }
+
+// A hang-up with a reason tells the far end why, in the BYE's Reason
+// header; quotes and control characters in the reason are left out.
+func TestHangupBecause(t *testing.T) {
+	p := startSipp(t, "uas_answer.xml")
+	h := newHarness(t, nil, trunkTo(t, p.addr(), "", ""))
+	c, err := h.srv.Dial(dialCtx(t), DialRequest{To: "+15550100200", From: "+15550009999"})
+	if err != nil {
+		t.Fatalf("Dial: %v\n%s", err, p.report())
+	}
+	if err := c.HangupBecause("The customer hung up \"now\"\r\nX-Evil: 1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := ended(t, c); r != EndLocalHangup {
+		t.Errorf("end reason %s", r)
+	}
+	p.success()
+	msgs := p.messages()
+	if !strings.Contains(msgs, `Reason: SIP;cause=200;text="The customer hung up nowX-Evil: 1"`) || strings.Contains(msgs, "\nX-Evil") {
+		t.Errorf("sipp did not see the BYE's Reason:\n%s", msgs)
+	}
+}

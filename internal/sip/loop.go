@@ -85,6 +85,7 @@ func (c *Call) command(cmd command) error {
 			c.final(480, "Temporarily Unavailable")
 		} else {
 			c.d.needBye = true
+			c.d.byeWhy = cmd.reason
 		}
 		c.end(EndLocalHangup)
 		return nil
@@ -370,6 +371,9 @@ func (c *Call) apply(ch sdp.Choice) error {
 // bye sends BYE and waits, bounded, for its response.
 func (c *Call) bye() {
 	req := c.newRequest(sip.BYE)
+	if c.d.byeWhy != "" {
+		req.AppendHeader(sip.NewHeader("Reason", `SIP;cause=200;text="`+c.d.byeWhy+`"`))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	tx, err := c.srv.client.TransactionRequest(ctx, req, asIs)
