@@ -203,12 +203,19 @@ func TestDemoBanner(t *testing.T) {
 		t.Errorf("rate %d after resume; want 2", r)
 	}
 
-	// Busy floor: the monitor as the supervisor sees it with bots on calls.
+	// Busy floor: the monitor as the supervisor sees it with bots on calls,
+	// in a tab of its own: sam's web phone stays signed in in this one and
+	// is chosen for his assist audio.
 	a.Callers().SetRate(120)
+	b.WaitTrue(wait, "sam's audio connected", `earshotTest.audio() === 'connected'`)
+	phone := b
+	b = b.NewTab()
 	b.Open(base + "/monitor")
 	b.WaitVisible("#signin-form")
-	b.Click("#signin-skip") // watch only: no assist in this test
+	b.Click("#signin-web")
+	b.Click("#signin-submit")
 	b.WaitVisible("#monitor-view")
+	b.WaitTrue(wait, "assist audio: the web client", `document.getElementById('audio-chip-text').textContent === 'Web client'`)
 	// The banner as the pages include it.
 	b.Eval(`(() => {
 		if (document.getElementById('demo-banner')) return true;
@@ -223,7 +230,15 @@ func TestDemoBanner(t *testing.T) {
 		const you = (n) => { const e = document.querySelector('tr[data-agent="' + n + '"] .agent-name'); return e && e.dataset.you; };
 		return you('alice') === 'true' && you('bob') === 'false';
 	})()`)
+	// The bots' first help request comes about ten seconds after the
+	// start, once one of them is on a call.
+	b.WaitTrue(40*time.Second, "a bot asks for help", `earshotTest.toasts().length > 0`)
+	b.WaitTrue(wait, "pop-ups in place", `[...document.querySelectorAll('.toast')].every(t => t.getAnimations().every(a => a.playState === 'finished'))`)
+	b.Eval(`earshotTest.settled()`, nil)
 	b.Screenshot(filepath.Join(shotsDir(t), "demo-monitor.png"))
+	for _, e := range phone.Errors() {
+		t.Errorf("sam's phone: page error: %s", e)
+	}
 }
 
 // TestCallMeOutsideTheDemo: under "serve", an admin who is also an agent

@@ -226,7 +226,7 @@ func TestMonitorPage(t *testing.T) {
 	b.WaitTrue(wait, "alice on call with the caller", rowText("alice", ".caller")+` === '+15550142' && `+rowText("alice", ".state-text")+` === 'On Call'`)
 	b.WaitTrue(wait, "farid not ready for lunch", rowText("farid", ".state-text")+` === 'Not Ready' && `+rowText("farid", ".state-reason")+` === 'Lunch'`)
 	b.WaitTrue(wait, "dan handled two calls", js(`document.querySelector('tr[data-agent="dan"]').cells[8].textContent === '2'`))
-	shot("monitor-agents")
+	b.Eval(`earshotTest.settled()`, nil) // the overview pictures are TestMonitorPageFloor's
 
 	// Rows follow the engine.
 	m.state("bob", acd.Available, "")
@@ -290,10 +290,19 @@ func TestMonitorPage(t *testing.T) {
 	b.Eval(`document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))`, nil)
 	b.WaitTrue(wait, "menu closed, focus back on its button", `document.getElementById('row-menu').hidden && document.activeElement === document.querySelector('tr[data-agent="bob"] .row-menu-btn')`)
 
-	// Help: alice asks; a pop-up on every monitor, and her row flashes.
-	if err := eng.RequestHelp("alice"); err != nil {
-		t.Fatal(err)
+	// Help: alice asks from her own /phone, in another tab: her icon turns
+	// red; a pop-up on every monitor, and her row flashes.
+	agentTab := b.NewTab()
+	agentTab.Open(m.URL + "/phone?as=alice") // her own sign-in, beside sam's
+	signIn(t, agentTab, "alice")
+	agentTab.WaitTrue(wait, "alice's phone shows her call", `earshotTest.state() === 'on_call'`)
+	helpOnPhone := func(what, help, words, desc string) {
+		t.Helper()
+		agentTab.WaitTrue(wait, "alice's phone: "+what, js(`document.getElementById('help').dataset.help === %q && document.getElementById('help-text').textContent === %q && document.getElementById('help-desc').textContent.startsWith(%q)`, help, words, desc))
 	}
+	helpOnPhone("ask for help", "none", "Ask for help", "Alerts the supervisors")
+	agentTab.Click("#help")
+	helpOnPhone("red", "requested", "Help requested", "Your supervisors have been alerted.")
 	b.WaitTrue(wait, "help pop-up", `earshotTest.toasts().join() === 'alice' && document.querySelector('.toast[data-agent="alice"] .toast-name').textContent === 'Alice Johnson'`)
 	b.WaitTrue(wait, "row flashes red, with words", `document.querySelector('tr[data-agent="alice"]').classList.contains('flash') && `+rowText("alice", ".help-text")+` === 'Help requested'`)
 	b.WaitTrue(wait, "summary counts the request", `document.getElementById('sum-help').textContent === '1'`)
@@ -328,6 +337,9 @@ func TestMonitorPage(t *testing.T) {
 	phone.Send(map[string]string{"type": "call.answer", "call": ring.Str("call")})
 	b.WaitTrue(wait, "listening", `earshotTest.session().mode === 'listen' && document.getElementById('assist-listen').getAttribute('aria-pressed') === 'true'`)
 	shot("monitor-assist-listen")
+	// alice's phone: green, saying who is with her.
+	helpOnPhone("green, with sam's name", "assisting", "Being assisted", "Sam Taylor is assisting you.")
+	agentTab.WaitTrue(wait, "alice told assistance started", `[...document.querySelectorAll('#notices .notice')].some(n => n.textContent.startsWith('Assistance has started: Sam Taylor is with you on this call.'))`)
 
 	// Talk, held by the pointer: talk while held, listen when let go.
 	b.Eval(`document.getElementById('assist-talk').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true, button: 0, pointerId: 1, isPrimary: true}))`, nil)
@@ -358,6 +370,7 @@ func TestMonitorPage(t *testing.T) {
 	click("#assist-close")
 	b.WaitTrue(wait, "panel gone", `document.getElementById('assist-panel').hidden && earshotTest.session() === null`)
 	phonetest.Eventually(t, wait, "session over", func() bool { _, err := m.Desk.Session(id); return err != nil })
+	helpOnPhone("still green after the session", "assisting", "Being assisted", "")
 
 	// The row menu: End After Call Work, then Assist clears the green icon.
 	click(`tr[data-agent="alice"] .row-menu-btn`)
@@ -374,7 +387,7 @@ func TestMonitorPage(t *testing.T) {
 	phonetest.Eventually(t, wait, "alice available", func() bool { v, _ := eng.Agent("alice"); return v.State == acd.Available })
 	b.WaitTrue(wait, "dialog closed", `!document.getElementById('state-dialog').open`)
 	var ended struct{ State, Reason, Actor string }
-	b.Eval(`fetch('/api/v1/history?agent=alice&kind=agent.state&limit=1').then(r => r.json()).then(o => o.events[0])`, &ended)
+	b.Eval(`import('/shared/api.js').then(m => m.api('GET', '/api/v1/history?agent=alice&kind=agent.state&limit=1')).then(o => o.events[0])`, &ended)
 	if ended.State != "available" || ended.Reason != "Wrap-up stuck" || ended.Actor != "sam" {
 		t.Fatalf("End After Call Work stored %+v, want available, reason and actor", ended)
 	}
@@ -382,6 +395,10 @@ func TestMonitorPage(t *testing.T) {
 	click(`#row-menu [data-action="assist"]`)
 	phonetest.Eventually(t, wait, "alice's help back to blue", func() bool { v, _ := eng.Agent("alice"); return v.Help == acd.HelpNone })
 	b.WaitTrue(wait, "row says so", rowText("alice", ".help-text")+` === '—'`)
+	helpOnPhone("blue again", "none", "Ask for help", "")
+	for _, e := range agentTab.Errors() {
+		t.Errorf("alice's page error: %s", e)
+	}
 
 	// Make Not Ready with a reason of the supervisor's, stored with sam as
 	// actor; then log out.
@@ -431,10 +448,12 @@ func TestMonitorPage(t *testing.T) {
 		rowText("erin", ".help-text")+` === 'Help requested' && `+rowText("erin", ".c-by")+` === '—'`)
 	click(`.toast[data-agent="erin"] .toast-close`)
 	b.WaitTrue(wait, "pop-up dismissed", `earshotTest.toasts().length === 0`)
-	if err := eng.ClearHelp("erin", "sam"); err != nil {
-		t.Fatal(err)
-	}
-	b.WaitTrue(wait, "erin's row calm", `!document.querySelector('tr[data-agent="erin"]').classList.contains('flash')`)
+	// Clear help, from erin's row menu: the request closes unassisted.
+	click(`tr[data-agent="erin"] .row-menu-btn`)
+	b.WaitTrue(wait, "clear help offered", `earshotTest.menuItems().some(i => i.id === 'clear-help' && !i.disabled)`)
+	click(`#row-menu [data-action="clear-help"]`)
+	phonetest.Eventually(t, wait, "erin's help cleared", func() bool { v, _ := eng.Agent("erin"); return v.Help == acd.HelpNone })
+	b.WaitTrue(wait, "erin's row calm", `!document.querySelector('tr[data-agent="erin"]').classList.contains('flash') && `+rowText("erin", ".help-text")+` === '—'`)
 
 	// An assist the customer ends: the panel says so plainly.
 	click(`tr[data-agent="grace"] .row-menu-btn`)
@@ -473,7 +492,7 @@ func TestMonitorPage(t *testing.T) {
 
 	b.Resize(1280, 800)
 	click("#tab-perf")
-	shot("monitor-1280")
+	b.WaitTrue(wait, "the table again at 1280 pixels", `!document.getElementById('monitor-view').hidden && earshotTest.shownAgents().length > 0`)
 
 	for _, e := range b.Errors() {
 		t.Errorf("page error: %s", e)

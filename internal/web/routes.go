@@ -74,6 +74,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.adminRoutes()...)
 	rs = append(rs, s.callRoutes()...)
 	rs = append(rs, s.trunkRoutes()...)
+	rs = append(rs, s.listenInRoutes()...)
 	return append(rs, s.demoRoutes()...)
 }
 

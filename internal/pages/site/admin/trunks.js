@@ -17,7 +17,6 @@ const list = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
 /** Loads the registration states, and keeps them fresh while the tab shows. */
 export async function loadTrunks(ctx) {
-  clearTimeout(timer);
   try {
     const out = await api('GET', '/api/v1/trunks');
     regs = new Map((out.trunks || []).filter((t) => t.registration).map((t) => [t.name, t.registration]));
@@ -25,6 +24,10 @@ export async function loadTrunks(ctx) {
     regs = new Map();
   }
   renderTrunks(ctx);
+  // Cleared only now: a second call made during the await above must not
+  // leave two polling loops running.
+  clearTimeout(timer);
+  timer = 0;
   if (!$('trunks-panel').hidden) timer = setTimeout(() => loadTrunks(ctx), 10000);
 }
 

@@ -6,6 +6,7 @@ import {api, connectEvents, text} from '/shared/api.js';
 import {signIn} from '/shared/signin.js';
 import {Softphone} from './softphone.js';
 import {Ringer} from './ringer.js';
+import {ListenIn} from './listen.js';
 import {render as draw, uiState as stateOf, sentence, micSentence} from './view.js';
 import {reopenedWords} from '/shared/words.js';
 import {refreshDemo} from '/shared/demo-banner.js';
@@ -59,6 +60,7 @@ let audioCtx = null;
 let noticeSeq = 0;
 let callMeTimer = 0;
 const ringer = new Ringer(audioContext);
+const listenIn = new ListenIn({onChange: () => render(), answer: answerNow});
 
 function audioContext() {
   if (!audioCtx) audioCtx = new AudioContext();
@@ -113,6 +115,7 @@ function enterPhone() {
   phone.cleanup = localStorage.getItem(CLEANUP_KEY) !== 'off';
   $('cleanup').checked = phone.cleanup;
   events = connectEvents({onMessage, onStatus});
+  listenIn.start(S.me);
   phone.ensureMic();
   refreshDemo();
   render();
@@ -164,6 +167,11 @@ function onMessage(msg) {
       S.callMe = {phase: '', text: ''};
       if (S.demo && S.demo.enabled) refreshDemo(); // the banner's counts, now
       S.call = {id: msg.call, caller: msg.caller, queue: msg.queue, kind: msg.kind, agent: msg.agent_display || msg.agent, phase: 'ringing', since: Date.now()};
+      if (listenIn.onRinging(msg)) {
+        // A listen-in this page asked for: answered already, no ringing.
+        render();
+        return;
+      }
       ringer.start();
       text($('announce'), msg.kind === 'assist' || msg.kind === 'listen'
         ? `${msg.kind === 'assist' ? 'Assist' : 'Listen in'}: ${S.call.agent}'s call with ${msg.caller || 'an unknown caller'}.`
@@ -181,11 +189,13 @@ function onMessage(msg) {
     }
     case 'call.ended': {
       ringer.stop();
+      // A listen-in's end is said on the Listen in card.
+      const listening = S.call && S.call.id === msg.call && S.call.kind === 'listen';
       if (S.call && S.call.id === msg.call) S.call = null;
       S.keypad = false;
       phone.setLive(false);
       S.notices = S.notices.filter((n) => n.key !== 'assist');
-      const said = msg.reason in ENDED ? ENDED[msg.reason] : ['info', 'The call ended.'];
+      const said = listening ? null : msg.reason in ENDED ? ENDED[msg.reason] : ['info', 'The call ended.'];
       if (said) {
         const takeover = msg.reason === 'taken_over';
         notify(said[0], said[1], takeover ? 'takeover:' + msg.call : '', takeover);
@@ -214,6 +224,7 @@ function onMessage(msg) {
 }
 
 function onEvent(e) {
+  if (listenIn.onEvent(e)) return;
   if (e.agent !== S.me.user) return;
   if (e.kind === 'help.state') {
     // An assist that fell through puts the request back, saying why.
@@ -338,6 +349,13 @@ async function setListenIn(mode) {
   render();
 }
 
+// answerNow answers a ring this page expects (a listen-in it asked for).
+function answerNow(callId) {
+  audioContext().resume().catch(() => {});
+  $('remote-audio').play().catch(() => {});
+  if (!events || !events.send({type: 'call.answer', call: callId})) notify('bad', 'Not connected to the server. Wait for the connection to come back.');
+}
+
 function callCommand(type) {
   if (!S.call) return;
   if (type === 'call.answer') {
@@ -363,6 +381,7 @@ async function beforeSignOut() {
 
 function leavePhone() {
   ringer.stop();
+  listenIn.stop();
   clearTimeout(callMeTimer);
   S.callMe = {phase: '', text: ''};
   S.demo = null;
@@ -399,6 +418,10 @@ function focusIfIdle(el) {
 
 function render() {
   draw({S, phone, isAgent, dismiss});
+  if (S.view !== 'phone') return;
+  const own = S.call && S.call.kind !== 'listen';
+  const busy = S.agent && (S.agent.state === 'on_call' || S.agent.state === 'ringing');
+  listenIn.render({audioUp: !!phone && phone.status === 'connected', onCall: !!(own || busy)});
 }
 
 function uiState() {
@@ -471,6 +494,7 @@ window.earshotTest = {
   audio: () => (phone ? phone.status : 'off'),
   ringOn: () => S.ringOnServer,
   dropConnection: () => events && events.drop(),
+  listenable: () => [...document.querySelectorAll('#colleagues-list .mate')].map((li) => li.dataset.agent),
 };
 
 boot();

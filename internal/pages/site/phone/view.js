@@ -129,7 +129,12 @@ function drawCall(st, now) {
   }
   $('ringing-actions').hidden = phase !== 'ringing';
   $('incall-actions').hidden = phase !== 'connected';
-  $('keypad').hidden = phase !== 'connected' || !S.keypad;
+  // A listener only listens: nothing to mute, no keys to press.
+  const listening = !!c && c.kind === 'listen';
+  $('mute').hidden = listening;
+  $('keypad-toggle').hidden = listening;
+  text($('hangup-text'), listening ? 'Stop listening' : 'Hang up');
+  $('keypad').hidden = phase !== 'connected' || !S.keypad || listening;
   $('keypad-toggle').setAttribute('aria-expanded', String(S.keypad && phase === 'connected'));
   $('acw-actions').hidden = phase !== 'acw';
 

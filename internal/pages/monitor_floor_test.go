@@ -1,0 +1,115 @@
+package pages_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/browsertest"
+)
+
+// floor is a contact-centre floor of 40 agents: the monitor test's team
+// and more, with display names for the ones the rig does not name.
+var floor = append(append([]string{}, team...), []string{
+	"paula", "quinn", "rosa", "sami", "tariq", "uma", "victor", "wendy", "xavier", "yara",
+	"zoe", "amir", "beatriz", "chen", "dmitri", "elena", "felix", "gita", "henrik", "isla",
+	"jamal", "kenji", "lucia", "marek", "noor",
+}...)
+
+var floorNames = map[string]string{
+	"paula": "Paula Reyes", "quinn": "Quinn Harper", "rosa": "Rosa Delgado", "sami": "Sami Virtanen",
+	"tariq": "Tariq Aziz", "uma": "Uma Patel", "victor": "Victor Hugo Lima", "wendy": "Wendy Clarke",
+	"xavier": "Xavier Dubois", "yara": "Yara Haddad", "zoe": "Zoë Fischer", "amir": "Amir Karimi",
+	"beatriz": "Beatriz Santos", "chen": "Chen Wei", "dmitri": "Dmitri Volkov", "elena": "Elena Popescu",
+	"felix": "Felix Braun", "gita": "Gita Sharma", "henrik": "Henrik Nilsson", "isla": "Isla MacLeod",
+	"jamal": "Jamal Bakr", "kenji": "Kenji Watanabe", "lucia": "Lucía Romero", "marek": "Marek Nowak",
+	"noor": "Noor Hassan",
+}
+
+// The monitor as a supervisor sees a busy floor: 40 agents on calls, in
+// After Call Work, on breaks, available and signed out, with one asking
+// for help. It checks the rows and takes the monitor's overview pictures
+// at 1440 and 1280 pixels.
+func TestMonitorPageFloor(t *testing.T) {
+	shots := screenshots(t)
+	m := startMonitorRig(t, floor)
+	cfg := m.Engine.Config().Clone()
+	for i := range cfg.Users {
+		if d, ok := floorNames[cfg.Users[i].Name]; ok {
+			cfg.Users[i].Display = d
+		}
+	}
+	if err := m.Engine.Reconfigure(cfg, "admin", "display names"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The morning so far: calls handled (each agent is left in a
+	// meeting), then calls in wrap-up, calls going on, breaks, people
+	// ready and people not signed in yet.
+	caller := 100
+	next := func() string { caller += 37; return fmt.Sprintf("+1555014%04d", caller) }
+	for i, a := range []string{"dan", "erin", "paula", "quinn", "chen", "kenji", "alice", "grace", "tariq", "noor", "uma", "felix"} {
+		for range 1 + i%3 {
+			m.handled(a, next())
+		}
+	}
+	for _, a := range []string{"rosa", "victor", "gita", "marek"} {
+		id := m.onCall(a, next())
+		if err := m.Engine.Hangup(id, "customer"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onCall := []string{"alice", "erin", "grace", "jon", "leo", "paula", "sami", "uma", "wendy", "yara", "amir", "chen", "elena", "henrik", "kenji", "lucia"}
+	for _, a := range onCall {
+		m.onCall(a, next())
+	}
+	for a, why := range map[string]string{"farid": "Lunch", "hugo": "Training", "beatriz": "Lunch", "isla": "Training", "xavier": "Lunch"} {
+		m.state(a, acd.NotReady, why)
+	}
+	for _, a := range []string{"carol", "dan", "ines", "kate", "mia", "quinn", "tariq", "zoe", "noor"} {
+		m.state(a, acd.Available, "")
+	}
+	// Left signed out: bob, nora, omar, dmitri, jamal.
+	if err := m.Engine.RequestHelp("wendy"); err != nil {
+		t.Fatal(err)
+	}
+
+	b := browsertest.Start(t, browsertest.Options{Width: 1440, Height: 900})
+	b.Open(m.URL + "/monitor")
+	signIn(t, b, "sam")
+	b.WaitVisible("#signin-form")
+	b.Click("#signin-phone")
+	b.Type("#signin-target", "+1 (555) 010-0100")
+	b.Click("#signin-submit")
+	b.WaitVisible("#monitor-view")
+	b.WaitTrue(wait, "every agent shown", fmt.Sprintf(`earshotTest.shownAgents().length === %d`, len(floor)))
+	b.WaitTrue(wait, "wendy's pop-up", `earshotTest.toasts().join() === 'wendy' && document.querySelector('tr[data-agent="wendy"]').classList.contains('flash')`)
+	b.WaitTrue(wait, "pop-ups in place", `[...document.querySelectorAll('.toast')].every(t => t.getAnimations().every(a => a.playState === 'finished'))`)
+	var counts map[string]int
+	b.Eval(`earshotTest.shownAgents().reduce((n, a) => { const s = document.querySelector('tr[data-agent="' + a + '"] .state'); if (s) n[s.dataset.state] = (n[s.dataset.state] || 0) + 1; return n; }, {})`, &counts)
+	t.Logf("states drawn: %v", counts)
+	if counts["on_call"] < 10 || counts["acw"] != 4 || counts["not_ready"] < 5 || counts["available"] != 9 {
+		t.Fatalf("rows drawn by state %v", counts)
+	}
+	b.WaitTrue(wait, "the summary counts the request", `document.getElementById('sum-help').textContent === '1'`)
+	shot := func(name string) {
+		t.Helper()
+		b.Eval(`(earshotTest.flush(), earshotTest.settled())`, nil)
+		b.Screenshot(filepath.Join(shots, name+".png"))
+	}
+	// Busiest first, as a supervisor watches a floor.
+	b.Eval(`earshotTest.settled()`, nil)
+	b.Click(`th[data-key="state"] button`)
+	b.WaitTrue(wait, "on-call agents first", `document.querySelector('th[data-key="state"]').getAttribute('aria-sort') === 'ascending' && document.querySelector('tr[data-agent="' + earshotTest.shownAgents()[0] + '"] .state').dataset.state === 'on_call'`)
+	shot("monitor-agents")
+	// At 1280 pixels, by name: every state side by side.
+	b.Resize(1280, 800)
+	b.Click(`th[data-key="name"] button`)
+	b.WaitTrue(wait, "by name", `document.querySelector('th[data-key="name"]').getAttribute('aria-sort') === 'ascending' && earshotTest.shownAgents()[0] === 'alice'`)
+	shot("monitor-1280")
+
+	for _, e := range b.Errors() {
+		t.Errorf("page error: %s", e)
+	}
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"testing"
+
+	"github.com/earshot/earshot/internal/acd"
+	"github.com/earshot/earshot/internal/assist"
+)
+
+// Let Listen In from the listener's side: only team mates who allow it
+// and are on a call are listed, to users with the permission; listening
+// from the web client needs its audio connected, and the session rings
+// the web client whatever the monitor chose.
+func TestListenableAPI(t *testing.T) {
+	e, de, desk := assistEnv(t)
+	online := e.srv.opts.WebPhones.(phonesOnline)
+	carol, bob, alice := e.login("carol"), e.login("bob"), e.login("alice")
+	names := func(r result) []string {
+		t.Helper()
+		var out []string
+		for _, c := range r.json()["colleagues"].([]any) {
+			out = append(out, c.(map[string]any)["name"].(string))
+		}
+		return out
+	}
+
+	expect(t, "no permission: no list", bob.call("GET", "/api/v1/me/listenable", nil), 403)
+	expect(t, "no permission: no listening", bob.call("POST", "/api/v1/me/listens", map[string]string{"agent": "alice"}), 403)
+
+	r := carol.call("GET", "/api/v1/me/listenable", nil)
+	expect(t, "nobody on a call", r, 200)
+	if len(names(r)) != 0 {
+		t.Fatalf("empty list: %s", r.body)
+	}
+	de.onCall("alice", "c1", "sales")
+	de.onCall("bob", "c2", "support")
+	if got := names(carol.call("GET", "/api/v1/me/listenable", nil)); len(got) != 0 {
+		t.Fatalf("alice does not allow it yet, listed %v", got)
+	}
+	expect(t, "alice allows it", alice.call("PUT", "/api/v1/me/listen-in", map[string]string{"mode": "all"}), 200)
+	if err := de.SetListenIn("bob", acd.ListenAll); err != nil {
+		t.Fatal(err)
+	}
+	r = carol.call("GET", "/api/v1/me/listenable", nil)
+	expect(t, "alice listed", r, 200)
+	c0 := r.json()["colleagues"].([]any)
+	if len(c0) != 1 {
+		t.Fatalf("carol sees %s; want alice only (bob is another team's)", r.body)
+	}
+	if a := c0[0].(map[string]any); a["name"] != "alice" || a["display"] != "User alice" || a["listen_in"] != "all" || a["queue"] != "sales" || a["session"] != nil || a["caller"] != nil {
+		t.Fatalf("alice's entry %v", a)
+	}
+
+	for _, bad := range []struct {
+		what string
+		body any
+		code int
+	}{
+		{"no body", nil, 400},
+		{"no agent", map[string]string{}, 400},
+		{"unknown field", map[string]string{"agent": "alice", "endpoint": "phone"}, 400},
+		{"two objects", `{"agent":"alice"}{}`, 400},
+	} {
+		expect(t, bad.what, carol.call("POST", "/api/v1/me/listens", bad.body), bad.code)
+	}
+	expect(t, "audio not connected", carol.call("POST", "/api/v1/me/listens", map[string]string{"agent": "alice"}), 409)
+	if n := len(desk.Sessions()); n != 0 {
+		t.Fatalf("refusals left %d sessions", n)
+	}
+
+	online["carol"] = true
+	expect(t, "unknown agent", carol.call("POST", "/api/v1/me/listens", map[string]string{"agent": "zed"}), 404)
+	expect(t, "another team's agent", carol.call("POST", "/api/v1/me/listens", map[string]string{"agent": "bob"}), 403)
+	r = carol.call("POST", "/api/v1/me/listens", map[string]string{"agent": "alice"})
+	expect(t, "carol listens", r, 201)
+	ss := r.json()["session"].(map[string]any)
+	if ss["kind"] != "listen" || ss["agent"] != "alice" || ss["mode"] != "ringing" || ss["endpoint"].(map[string]any)["kind"] != "web" {
+		t.Fatalf("session %v", ss)
+	}
+	expect(t, "twice", carol.call("POST", "/api/v1/me/listens", map[string]string{"agent": "alice"}), 409)
+	r = carol.call("GET", "/api/v1/me/listenable", nil)
+	if s := r.json()["colleagues"].([]any)[0].(map[string]any)["session"].(map[string]any); s["id"] != ss["id"] {
+		t.Fatalf("alice's entry has session %v, want %v", s, ss["id"])
+	}
+	if live := desk.Sessions(); len(live) != 1 || live[0].Endpoint.Kind != assist.EndpointWeb {
+		t.Fatalf("desk sessions %+v", live)
+	}
+	expect(t, "carol stops", carol.call("DELETE", "/api/v1/listens/"+ss["id"].(string), nil), 204)
+	if s := carol.call("GET", "/api/v1/me/listenable", nil).json()["colleagues"].([]any)[0].(map[string]any)["session"]; s != nil {
+		t.Fatalf("stopped session still listed: %v", s)
+	}
+}
