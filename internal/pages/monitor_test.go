@@ -191,7 +191,7 @@ func TestMonitorPage(t *testing.T) {
 	// says so and offers to open it.
 	click("#signin-submit")
 	b.WaitTrue(wait, "web client refused in words", `document.getElementById('signin-error-text').textContent === 'Your web client is not signed in: open /phone first.'`)
-	b.WaitTrue(wait, "offer to open /phone in a new tab", `(() => { const a = document.getElementById('open-phone'); return a.offsetParent !== null && a.getAttribute('href') === '/phone' && a.target === '_blank'; })()`)
+	b.WaitTrue(wait, "offer to open /phone in a new tab", `(() => { const a = document.getElementById('open-phone'); return a.offsetParent !== null && a.getAttribute('href') === '/phone?as=sam' && a.target === '_blank'; })()`)
 	shot("monitor-signin-no-web-client")
 
 	// A phone number the dial plan forbids: the server's sentence.

@@ -43,10 +43,13 @@ func TestTwoPeopleTwoTabs(t *testing.T) {
 		t.Fatalf("engine: alice is %s (%v), want available", v.State, err)
 	}
 
-	// sam's web phone, opened from the monitor's link, is sam's at once.
-	phoneTab := supTab.NewTab()
+	// sam's web phone, opened from the monitor's own link, is sam's at once.
+	supTab.WaitVisible("#signin-form")
+	supTab.Click("#signin-submit") // web client, not signed in yet: the monitor offers /phone
+	supTab.WaitTrue(wait, "offer to open sam's /phone", `document.getElementById('open-phone').offsetParent !== null`)
 	var href string
-	supTab.Eval(`new URL('/phone?as=' + encodeURIComponent('sam'), location.href).href`, &href)
+	supTab.Eval(`document.getElementById('open-phone').href`, &href)
+	phoneTab := supTab.NewTab()
 	phoneTab.Open(href)
 	whoIs(phoneTab, "Sam Taylor", "sam's /phone tab without a second sign-in")
 

@@ -4,7 +4,7 @@
 // WebSocket; the table, the help pop-ups and the assist panel each draw
 // their own part, and controls only send requests.
 
-import {api, connectEvents, text as setText} from '/shared/api.js';
+import {api, asUser, connectEvents, text as setText} from '/shared/api.js';
 import {signIn} from '/shared/signin.js';
 import {AgentTable} from './table.js';
 import {RowMenu} from './menu.js';
@@ -114,6 +114,7 @@ function signinError(message, offerPhone = false) {
   $('signin-error').hidden = !message;
   $('signin-error-text').textContent = message;
   $('signin-open-phone').hidden = !offerPhone;
+  $('open-phone').href = asUser('/phone'); // the new tab is this user's too
   $('signin-target').setAttribute('aria-invalid', String(!!message && $('signin-phone').checked && !offerPhone));
 }
 

@@ -1,6 +1,8 @@
 // Notices: what the monitor needs to say that belongs to no row and no
 // panel (a refusal, a confirmation), bottom left, out of the table's way.
 
+import {asUser} from '/shared/api.js';
+
 const $ = (id) => document.getElementById(id);
 
 // SHOWN is how many notices are shown at once; the oldest go first.
@@ -22,7 +24,7 @@ export function notify(kind, words, action) {
     a.className = 'btn btn-sm';
     a.textContent = action.label;
     if (action.href) {
-      a.href = action.href;
+      a.href = asUser(action.href);
       a.target = '_blank';
       a.rel = 'noopener';
     } else {
