@@ -202,7 +202,12 @@ func (f *Flow) applyHearing(lc *liveCall) {
 	if a := lc.parties[lc.agent]; lc.notice != nil && a != nil && !a.released {
 		h[a.leg.ID()] = append(h[a.leg.ID()], lc.notice.ID())
 	}
-	if err := lc.room.SetHearing(h); err != nil {
+	switch err := lc.room.SetHearing(h); {
+	case errors.Is(err, media.ErrNotInRoom):
+		// a leg closed under the call as it ends (the customer hung up):
+		// the call's end tidies the room
+		f.log.Debug("set hearing while the call ends", "call", lc.id, "err", err)
+	case err != nil:
 		f.log.Warn("set hearing", "call", lc.id, "err", err)
 	}
 }
