@@ -125,6 +125,7 @@ func TestDocsReferenceDefaults(t *testing.T) {
 		"database":                  {DatabaseFile},
 		"not_ready_reasons":         {strings.Join(DefaultNotReadyReasons, ", ")},
 		"assist_ring_time":          {DefaultAssistRingTime.String()},
+		"phone.help_key":            {DefaultHelpKey},
 		"queues[].strategy":         {string(DefaultStrategy)},
 		"queues[].ring_timeout":     {DefaultRingTimeout.String()},
 		"queues[].wrap_up":          {DefaultWrapUp.String()},

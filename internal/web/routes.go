@@ -135,6 +135,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			info.user = c.user.Name
+			dropAsParam(r)
 			if err := permitted(rt.access, c.view); err != nil {
 				s.fail(w, r, err)
 				return

@@ -43,6 +43,16 @@ func requestedUser(r *http.Request) string {
 	return r.URL.Query().Get(AsParam)
 }
 
+// dropAsParam takes the "as" parameter out of the query once it has chosen
+// the session, so handlers that refuse parameters they do not know never
+// see it.
+func dropAsParam(r *http.Request) {
+	if q := r.URL.Query(); q.Has(AsParam) {
+		q.Del(AsParam)
+		r.URL.RawQuery = q.Encode()
+	}
+}
+
 // authenticate finds the request's session and its user.
 func (s *Server) authenticate(r *http.Request) (*caller, error) {
 	name := CookieName

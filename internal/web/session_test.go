@@ -176,6 +176,8 @@ func TestTwoPeopleOneBrowser(t *testing.T) {
 	if u := whoAmI("/api/v1/me?as=alice"); u != "alice" {
 		t.Fatalf("?as=alice got %s", u)
 	}
+	// A handler that refuses unknown parameters never sees "as".
+	expect(t, "history ?as=sup-a", b.call("GET", "/api/v1/history?limit=5&as=sup-a", nil), 200)
 	if u := whoAmI("/api/v1/me", UserHeader, "SUP-A"); u != "sup-a" {
 		t.Fatalf("user names are case-blind: got %s", u)
 	}
