@@ -11,7 +11,10 @@
 // non-blocking, owned by a small fixed set of worker goroutines (at most one
 // per CPU, and only as many as the load needs: a worker takes 500 legs
 // before the next one starts), never a goroutine per leg. A worker sleeps
-// until the next 10 ms tick, asks its epoll set which sockets have data
+// until the next 10 ms tick of a timerfd, blocked in epoll_wait on its own
+// thread (a Go timer costs the runtime's scheduler a netpoll wake-up and a
+// thread hand-over at every tick, which at light load was half the media
+// plane's CPU; Go timers remain the fallback), asks its epoll set which sockets have data
 // (without waiting), reads one datagram from each of them and sends what
 // that produced, each batch in one io_uring submission; at every 20 ms
 // boundary it also produces the mixed, played and silent frames. Nothing on
@@ -37,10 +40,12 @@
 // Measured with the loadgen package (N two-party calls, 50 packets a second
 // each way, the engine in a process of its own, rtpengine 10.5 forwarding in
 // userspace under the same load in the same run; BenchmarkCalls and
-// BenchmarkRTPEngineCalls), server CPU per call-second was 840–1,100 µs at
-// 100 calls, 530–780 at 300 and 520–660 at 600, against rtpengine's
-// 1,800–2,500, 1,580–1,850 and 1,100–1,740: 35–55% of rtpengine's CPU, with
-// forwarded packets 5 ms late at the median and 10 ms at p99.
+// BenchmarkRTPEngineCalls), server CPU per call-second was 716 µs at 100
+// calls, 709 at 300 and 658 at 600, against rtpengine's 1,767, 1,711 and
+// 1,706: 39–41% of rtpengine's CPU (with Go timers it was 890–960 µs at
+// 100 calls, about 0.55), with forwarded packets 5 ms late at the median
+// and 10 ms at p99. One call alone costs 10 ms of CPU a second (20 with Go
+// timers).
 //
 // # What a leg hears
 //

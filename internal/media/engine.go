@@ -40,6 +40,7 @@ type Config struct {
 
 	manual  bool // tests: no worker goroutines; the test calls step
 	noURing bool // tests: the one-system-call-per-packet path
+	goTimer bool // tests: workers tick on Go timers, not the kernel clock
 }
 
 // Engine owns every leg and room of the media plane and the worker
@@ -135,6 +136,11 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	close(e.stop)
+	for _, w := range e.workers {
+		if w.clk != nil {
+			w.clk.interrupt()
+		}
+	}
 	e.mu.Unlock()
 	e.wg.Wait()
 

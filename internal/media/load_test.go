@@ -31,6 +31,7 @@ const (
 	loadServerEnv  = "EARSHOT_MEDIA_LOAD_SERVER"
 	loadWorkersEnv = "EARSHOT_MEDIA_WORKERS"
 	loadNoURingEnv = "EARSHOT_MEDIA_NO_URING" // 1: measure the one-system-call-per-packet path
+	loadGoTimerEnv = "EARSHOT_MEDIA_GO_TIMER" // 1: measure workers ticking on Go timers
 )
 
 var (
@@ -79,7 +80,7 @@ func serveEngine(in io.Reader, out io.Writer, cmd func(e *Engine, f []string) (p
 	}
 	workers, _ := strconv.Atoi(os.Getenv(loadWorkersEnv))
 	e, err := NewEngine(Config{IP: netip.MustParseAddr("127.0.0.1"), PortMin: 16384, PortMax: 32767, Workers: workers,
-		noURing: os.Getenv(loadNoURingEnv) == "1"})
+		noURing: os.Getenv(loadNoURingEnv) == "1", goTimer: os.Getenv(loadGoTimerEnv) == "1"})
 	if err != nil {
 		return err
 	}

@@ -52,14 +52,18 @@ func TestTwoLegRoomForwardsBothWays(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"io_uring", Config{}},
+		{"io_uring, kernel clock", Config{}},
 		{"a system call per packet", Config{noURing: true}},
+		{"Go timers", Config{goTimer: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEngineWith(t, tt.cfg)
 			if tt.cfg.noURing != (e.workers[0].ring == nil) {
 				t.Skip("io_uring is not available here")
+			}
+			if tt.cfg.goTimer != (e.workers[0].clk == nil) {
+				t.Fatalf("kernel clock %v with goTimer %v", e.workers[0].clk != nil, tt.cfg.goTimer)
 			}
 			testTwoLegRoom(t, e)
 		})

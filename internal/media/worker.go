@@ -28,7 +28,8 @@ type worker struct {
 	id   int
 	wake chan struct{} // poked when an idle worker is given a leg
 	poll *poller
-	ring *uring // nil: one system call per packet
+	clk  *kernelClock // nil: a Go timer
+	ring *uring       // nil: one system call per packet
 	rx   *recvBatch
 	tx   *sendQueue
 
@@ -52,6 +53,12 @@ func newWorker(e *Engine, id int) (*worker, error) {
 		return nil, err
 	}
 	w := &worker{e: e, id: id, wake: make(chan struct{}, 1), poll: p, rx: newRecvBatch(), tx: newSendQueue()}
+	if !e.cfg.goTimer {
+		if w.clk, err = newKernelClock(); err != nil {
+			e.log.Info("media: no kernel clock; workers tick on Go timers", "err", err)
+			w.clk = nil
+		}
+	}
 	if !e.cfg.noURing {
 		if w.ring, err = newURing(2 * txBatch); err != nil {
 			if id == 0 {
@@ -71,6 +78,10 @@ func (w *worker) closeFDs() {
 	if w.ring != nil {
 		w.ring.close()
 		w.ring = nil
+	}
+	if w.clk != nil {
+		w.clk.close()
+		w.clk = nil
 	}
 }
 
@@ -137,11 +148,17 @@ func (w *worker) run() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	w.frame = e.frameAt(time.Now())
+	clk := w.clk // nil, or set to nil here if it fails: Go timers
+	ticking := false
 	for {
 		e.mu.RLock()
 		idle := len(w.legs) == 0 && len(w.rooms) == 0
 		e.mu.RUnlock()
 		if idle {
+			if ticking {
+				clk.halt()
+				ticking = false
+			}
 			select {
 			case <-w.wake:
 			case <-e.stop:
@@ -150,12 +167,26 @@ func (w *worker) run() {
 			w.frame = e.frameAt(time.Now())
 			continue
 		}
-		since := time.Since(e.start)
-		timer.Reset(time.Until(e.start.Add((since/tickDuration + 1) * tickDuration)))
-		select {
-		case <-timer.C:
-		case <-e.stop:
-			return
+		if clk != nil {
+			if !ticking {
+				if err := clk.start(e.start, tickDuration); err != nil {
+					e.log.Warn("media: kernel clock; back to Go timers", "err", err)
+					clk = nil
+					continue
+				}
+				ticking = true
+			}
+			if !clk.wait() {
+				return
+			}
+		} else {
+			since := time.Since(e.start)
+			timer.Reset(time.Until(e.start.Add((since/tickDuration + 1) * tickDuration)))
+			select {
+			case <-timer.C:
+			case <-e.stop:
+				return
+			}
 		}
 		e.mu.RLock()
 		w.tick(time.Now())
