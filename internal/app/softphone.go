@@ -52,18 +52,7 @@ func (w webPhones) Connected(user string) bool { return w.p.Connected(user) }
 // RingSession rings user's page for an assist or a listen-in, so the page
 // says what rings.
 func (w webPhones) RingSession(ctx context.Context, s assist.Session) (*media.Leg, error) {
-	kind := softphone.KindAssist
-	if s.Kind == assist.KindListen {
-		kind = softphone.KindListen
-	}
-	info := softphone.CallInfo{ID: s.Call, Queue: s.Queue, Kind: kind, Agent: s.Agent}
-	if cv, err := w.eng.Call(s.Call); err == nil {
-		info.Caller = cv.Caller
-	}
-	if u, ok := w.eng.Config().User(s.Agent); ok {
-		info.AgentDisplay = u.Display
-	}
-	return w.p.Ring(ctx, s.User, info)
+	return w.p.Ring(ctx, s.User, softphone.SessionInfo(s, w.eng))
 }
 
 // startPhones starts the web softphones' WebRTC side. On a loopback HTTP

@@ -52,6 +52,17 @@ func TestTwoPeopleTwoTabs(t *testing.T) {
 	phoneTab := supTab.NewTab()
 	phoneTab.Open(href)
 	whoIs(phoneTab, "Sam Taylor", "sam's /phone tab without a second sign-in")
+	phoneTab.WaitTrue(wait, "the address bar drops ?as=", `location.search === ''`)
+
+	// alice signs out: her tab, reloaded, asks for a sign-in rather than
+	// taking up sam's session, the browser's latest.
+	agentTab.Click("#signout")
+	agentTab.WaitVisible("#login-form")
+	agentTab.Open(r.URL + "/phone")
+	agentTab.WaitVisible("#login-form")
+	agentTab.WaitTrue(wait, "the sign-in asked for, nobody signed in", `document.activeElement.id === 'login-user' && document.getElementById('who').hidden`)
+	signIn(t, agentTab, "alice")
+	whoIs(agentTab, "Alice Johnson", "alice signed in again")
 
 	// sam signs out on the monitor; alice's tab goes on.
 	supTab.Click("#signout")

@@ -49,6 +49,11 @@ type Options struct {
 	// Media gives the media plane's counters to /metrics (optional).
 	Media MediaCounters
 
+	// SeveralSignIns lets one browser hold several people's sessions, one
+	// per tab (the demo: an agent and a supervisor side by side). Off, a
+	// sign-in ends the browser's previous session.
+	SeveralSignIns bool
+
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// (behind a TLS-terminating proxy). It is always Secure on TLS.
 	SecureCookies bool

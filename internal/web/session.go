@@ -16,11 +16,15 @@ import (
 )
 
 // CookieName is the session cookie's name: the browser's latest sign-in.
-// Each sign-in also sets a cookie of its own user's (UserCookieName), so
-// one browser may hold several people's sessions at once, say an agent's
-// tab and a supervisor's: a page names its user in the X-Earshot-User
-// header (or the "as" query parameter, for WebSockets and media links) and
-// gets that user's session; a request naming nobody gets the latest.
+//
+// A page names its user in the X-Earshot-User header (or the "as" query
+// parameter, for WebSockets and media links); a request naming someone
+// else than the session's user is refused. With Options.SeveralSignIns
+// (the demo) each sign-in also sets a cookie of its own user's
+// (UserCookieName), so one browser holds several people's sessions at
+// once, say an agent's tab and a supervisor's, and a named user gets
+// their own. Otherwise a sign-in ends the browser's previous session, as
+// a shared desk needs.
 const CookieName = "earshot_session"
 
 // UserHeader names the user whose session a request wants; AsParam does
@@ -55,12 +59,13 @@ func dropAsParam(r *http.Request) {
 
 // authenticate finds the request's session and its user.
 func (s *Server) authenticate(r *http.Request) (*caller, error) {
-	name := CookieName
 	want := requestedUser(r)
-	if want != "" {
-		name = UserCookieName(want)
+	ck, err := r.Cookie(CookieName)
+	if want != "" && s.opts.SeveralSignIns {
+		if own, oerr := r.Cookie(UserCookieName(want)); oerr == nil && own.Value != "" {
+			ck, err = own, nil
+		}
 	}
-	ck, err := r.Cookie(name)
 	if err != nil || ck.Value == "" {
 		if want != "" {
 			return nil, errorf(http.StatusUnauthorized, "%s is not logged in in this browser", want)
@@ -130,9 +135,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	}
 	s.userLimit.Reset(userKey)
 
-	// Signing in again as the same user in this browser ends that user's
-	// earlier session here; other people's sessions in the browser stay.
-	if old, err := r.Cookie(UserCookieName(u.Name)); err == nil && old.Value != "" {
+	// A sign-in ends the browser's previous session: on a shared desk the
+	// last person's rights must not linger. With several sign-ins, only
+	// this user's earlier session here ends; other people's stay.
+	previous := CookieName
+	if s.opts.SeveralSignIns {
+		previous = UserCookieName(u.Name)
+	}
+	if old, err := r.Cookie(previous); err == nil && old.Value != "" {
 		if err := s.sessions.DeleteSession(r.Context(), auth.TokenID(old.Value)); err != nil && !errors.Is(err, ErrNoSession) {
 			s.log.Warn("delete previous session", "error", err)
 		}
@@ -151,7 +161,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 		return fmt.Errorf("create session for %s: %w", u.Name, err)
 	}
 	http.SetCookie(w, s.cookie(r, CookieName, token, sess.Expires))
-	http.SetCookie(w, s.cookie(r, UserCookieName(u.Name), token, sess.Expires))
+	if s.opts.SeveralSignIns {
+		http.SetCookie(w, s.cookie(r, UserCookieName(u.Name), token, sess.Expires))
+	}
 	infoOf(r).user = u.Name
 	writeJSON(w, http.StatusOK, loginResponse{User: u.Name, Display: u.Display, Roles: nonNil(u.Roles), CSRF: csrf})
 	return nil

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +150,7 @@ func TestSessionExpiry(t *testing.T) {
 // their user and keep their own session; a request naming nobody gets the
 // latest sign-in; signing one out leaves the other.
 func TestTwoPeopleOneBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(o *Options) { o.SeveralSignIns = true })
 	b := e.anon()
 	signIn := func(user string) string {
 		t.Helper()
@@ -210,4 +212,54 @@ func TestTwoPeopleOneBrowser(t *testing.T) {
 	if n := e.sess.count(); n != 1 {
 		t.Fatalf("%d sessions after alice signed in again, want 1", n)
 	}
+}
+
+// A shared desk, outside the demo: a sign-in ends the browser's previous
+// session, so the last person's rights do not linger, and naming them
+// gets nothing.
+func TestSignInEndsPreviousSession(t *testing.T) {
+	e := newEnv(t)
+	b := e.anon()
+	for _, user := range []string{"sup-a", "alice"} {
+		expect(t, "login "+user, b.call("POST", "/api/v1/login", map[string]string{"user": user, "password": "password-1"}), 200)
+	}
+	if n := e.sess.count(); n != 1 {
+		t.Fatalf("%d sessions after two sign-ins in one browser, want 1", n)
+	}
+	expect(t, "history as sup-a after alice signed in", b.call("GET", "/api/v1/history?limit=5&as=sup-a", nil), 401)
+	res := b.call("GET", "/api/v1/me", nil, UserHeader, "alice")
+	expect(t, "alice naming herself", res, 200)
+	if u := res.json()["user"]; u != "alice" {
+		t.Fatalf("me: %v", u)
+	}
+	res = b.call("GET", "/api/v1/me", nil, UserHeader, "sup-a")
+	expect(t, "naming sup-a", res, 401)
+	if !strings.Contains(res.errMsg(), "sup-a is not logged in") {
+		t.Fatalf("401 says %q", res.errMsg())
+	}
+	for _, ck := range (&http.Response{Header: res.header}).Cookies() {
+		if strings.HasPrefix(ck.Name, CookieName+"_") {
+			t.Fatalf("per-user cookie %s set outside the demo", ck.Name)
+		}
+	}
+}
+
+// A browser signed in before per-user cookies (or one that dropped them)
+// still reaches its session when a page names its user.
+func TestNamedUserFallsBackToTheBrowsersSession(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SeveralSignIns = true })
+	c := e.login("alice")
+	u, _ := url.Parse(e.ts.URL)
+	var only []*http.Cookie
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == CookieName {
+			only = append(only, ck)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	jar.SetCookies(u, only)
+	c.hc.Jar = jar
+	res := c.call("GET", "/api/v1/me", nil, UserHeader, "alice")
+	expect(t, "alice with the browser's session only", res, 200)
+	expect(t, "bob with alice's session", c.call("GET", "/api/v1/me", nil, UserHeader, "bob"), 401)
 }

@@ -166,15 +166,7 @@ func (r *Rig) assistEvent(e events.Event, rings *assistRings) {
 
 // ringAssist rings the session's web client and tells the desk how it went.
 func (r *Rig) ringAssist(ctx context.Context, s assist.Session) {
-	kind := softphone.KindAssist
-	if s.Kind == assist.KindListen {
-		kind = softphone.KindListen
-	}
-	caller := ""
-	if cv, err := r.Engine.Call(s.Call); err == nil {
-		caller = cv.Caller
-	}
-	leg, err := r.Phones.Ring(ctx, s.User, softphone.CallInfo{ID: s.Call, Caller: caller, Queue: s.Queue, Kind: kind, Agent: s.Agent})
+	leg, err := r.Phones.Ring(ctx, s.User, softphone.SessionInfo(s, r.Engine))
 	if err != nil {
 		if ctx.Err() != nil {
 			return // the desk ended the ring

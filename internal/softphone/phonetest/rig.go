@@ -124,6 +124,7 @@ func Start(t testing.TB, opts Options) *Rig {
 	ws := web.New(web.Options{
 		Engine: eng, Sessions: newSessions(), Bus: bus, Pages: opts.Pages, Logger: opts.Logger,
 		Stats: figures{j}, History: j, Assist: desk, WebPhones: connected{ph},
+		SeveralSignIns: true, // page tests open agents' and supervisors' tabs in one browser
 	})
 	ph.Attach(ws)
 	srv := httptest.NewServer(ws.Handler())

@@ -174,7 +174,9 @@ function onMessage(msg) {
       }
       ringer.start();
       text($('announce'), msg.kind === 'assist' || msg.kind === 'listen'
-        ? `${msg.kind === 'assist' ? 'Assist' : 'Listen in'}: ${S.call.agent}'s call with ${msg.caller || 'an unknown caller'}.`
+        ? msg.kind === 'listen' && !msg.caller
+          ? `Listen in: ${S.call.agent}'s call.`
+          : `${msg.kind === 'assist' ? 'Assist' : 'Listen in'}: ${S.call.agent}'s call with ${msg.caller || 'an unknown caller'}.`
         : `Incoming call from ${msg.caller || 'an unknown caller'}${msg.queue ? `, queue ${msg.queue}` : ''}.`);
       render();
       focusIfIdle($('answer'));

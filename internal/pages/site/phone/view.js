@@ -139,7 +139,8 @@ function drawCall(st, now) {
   $('acw-actions').hidden = phase !== 'acw';
 
   const shown = c || S.lastCall || {caller: S.agent && S.agent.caller, queue: S.agent && S.agent.queue};
-  text($('call-caller'), shown.caller || 'Unknown caller');
+  // a colleague listening in is not told who the customer is
+  text($('call-caller'), shown.kind === 'listen' && !shown.caller ? `${shown.agent}'s call` : shown.caller || 'Unknown caller');
   text($('call-queue'), shown.queue ? `Queue: ${shown.queue}` : '');
   const other = c && (c.kind === 'assist' || c.kind === 'listen') ? c.agent : '';
   if (phase === 'ringing') {

@@ -18,12 +18,32 @@ let csrf = '';
 // every request, so signing in as someone else in another tab leaves this
 // one as it was. A link may name the user (?as=sam) for a tab it opens.
 const whoKey = 'earshot.user';
-let who = new URLSearchParams(location.search).get('as') || sessionStorage.getItem(whoKey) || '';
+const outKey = 'earshot.signed-out';
+let who = sessionStorage.getItem(whoKey) || '';
+{
+  // A link's ?as= names the user of a tab that has none yet; the address
+  // bar drops it, so a reload or a bookmark does not carry it.
+  const u = new URL(location.href);
+  const as = u.searchParams.get('as');
+  if (as !== null) {
+    if (!who && as) pin(as);
+    u.searchParams.delete('as');
+    history.replaceState(history.state, '', u.pathname + u.search + u.hash);
+  }
+}
 
 function pin(user) {
   who = user || '';
   if (who) sessionStorage.setItem(whoKey, who);
   else sessionStorage.removeItem(whoKey);
+}
+
+/**
+ * Whether this tab was signed out: it then shows the sign-in rather than
+ * taking up another tab's session, until someone signs in here again.
+ */
+export function signedOutHere() {
+  return sessionStorage.getItem(outKey) === '1';
 }
 
 /** The user this tab is signed in as ('' before sign-in). */
@@ -92,11 +112,16 @@ export async function login(user, password) {
   const out = await api('POST', '/api/v1/login', {user, password});
   csrf = out.csrf;
   pin(out.user);
+  sessionStorage.removeItem(outKey);
   return out;
 }
 
 /** Who is logged in (401 ApiError when nobody is). */
 export async function me() {
+  if (!who && signedOutHere()) {
+    // signed out here: never take up another tab's session
+    throw new ApiError(401, 'You signed out in this tab. Sign in again.');
+  }
   const out = await api('GET', '/api/v1/me');
   csrf = out.csrf;
   pin(out.user);
@@ -110,6 +135,7 @@ export async function logout() {
   } finally {
     csrf = '';
     pin('');
+    sessionStorage.setItem(outKey, '1');
   }
 }
 

@@ -8,7 +8,7 @@
 // #login-error, #login-submit, and #denied-view, #denied-title,
 // #denied-text, #denied-signout.
 
-import {asUser, forgetTabUser, login, logout, me, tabUser} from '/shared/api.js';
+import {asUser, forgetTabUser, login, logout, me, signedOutHere, tabUser} from '/shared/api.js';
 import {el} from '/shared/dom.js';
 import {sentence} from '/shared/words.js';
 
@@ -85,6 +85,10 @@ export function signIn(opts) {
   }
 
   async function start() {
+    if (signedOutHere()) {
+      showLogin('');
+      return;
+    }
     try {
       const chosen = tabUser() !== '';
       user = await me();
