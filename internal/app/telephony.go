@@ -124,9 +124,13 @@ func (a *App) startTelephony(ctx context.Context, cfg *config.Config) error {
 		Trunks:         cfg.Trunks,
 		Users:          sipUsers{a.engine},
 		DialPlan:       &livePlan{eng: a.engine},
-		Media:          mediaLegs{a.media},
-		Calls:          a.flow,
-		Logger:         a.log,
+		KnownDID: func(n string) bool {
+			_, ok := a.engine.Config().QueueForDID(n)
+			return ok
+		},
+		Media:  mediaLegs{a.media},
+		Calls:  a.flow,
+		Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)

@@ -274,11 +274,20 @@ func TestDIDOf(t *testing.T) {
 		{"neither a number", registering, "earshot", "sales", "earshot"},
 		{"empty Request-URI user", plain, "", "+442079460101", "+442079460101"},
 		{"trunk that does not register", plain, "trunkuser", "+442079460101", "trunkuser"},
+		{"known: registered Contact, To a DID", registering, "trunkuser", "+442079460101", "+442079460101"},
+		{"known: a DID in the Request-URI wins", numberUser, "+442079460100", "+448001234567", "+442079460100"},
+		{"known: a named DID in the Request-URI wins", registering, "sales", "+442079460101", "sales"},
+		{"known: To no DID", registering, "trunkuser", "+449999999999", "trunkuser"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: tc.ruri, Host: "192.0.2.5"})
 			req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: tc.to, Host: "192.0.2.5"}, Params: sip.NewParams()})
-			if got := didOf(req, tc.tr); got != tc.want {
+			var known func(string) bool
+			if strings.HasPrefix(tc.name, "known: ") {
+				dids := map[string]bool{"+442079460100": true, "+442079460101": true, "sales": true}
+				known = func(n string) bool { return dids[n] }
+			}
+			if got := didOf(req, tc.tr, known); got != tc.want {
 				t.Errorf("DID %q, want %q", got, tc.want)
 			}
 		})

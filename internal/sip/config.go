@@ -84,6 +84,10 @@ type Config struct {
 	// DialPlan gates every number and URI dialled. Nil dials nothing but
 	// registered users.
 	DialPlan DialCheck
+	// KnownDID reports whether a number is one of earshot's DIDs; on a
+	// trunk that registers with its carrier it decides between the
+	// Request-URI's number and To's (see didOf). Nil: every number counts.
+	KnownDID func(number string) bool
 	// Media makes the legs. Required.
 	Media Media
 	// Calls takes inbound calls. Required.

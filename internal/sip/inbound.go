@@ -71,7 +71,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // media leg. On any failure it has answered the INVITE and released what
 // it made; the error says why.
 func (s *Server) newInbound(req *sip.Request, tx sip.ServerTransaction, tr *trunk) (*Call, error) {
-	did := didOf(req, tr)
+	did := didOf(req, tr, s.cfg.KnownDID)
 	if did == "" {
 		s.reply(req, tx, 404, "Not Found", s.warning(399, "no number dialled"))
 		return nil, errors.New("no number dialled")
@@ -186,13 +186,18 @@ func (s *Server) newInbound(req *sip.Request, tx sip.ServerTransaction, tr *trun
 // user, unless the trunk registers with its carrier and the Request-URI
 // is the Contact earshot registered (RFC 3261 10: the registrar sends the
 // call to exactly that binding, user and all) or is no number while To's
-// user is; then the dialled number is To's user.
-func didOf(req *sip.Request, tr *trunk) string {
+// user is; then the dialled number is To's user. A Request-URI user that
+// is one of earshot's DIDs (known) always wins, and To's user is taken
+// only when it is one.
+func didOf(req *sip.Request, tr *trunk, known func(string) bool) string {
 	ru, to := req.Recipient.User, req.To().Address.User
 	if ru == "" {
 		return to
 	}
 	if tr.registrar == nil || to == "" || to == ru {
+		return ru
+	}
+	if known != nil && (known(ru) || !known(to)) {
 		return ru
 	}
 	if ru == tr.user || (!isNumber(ru) && isNumber(to)) {
