@@ -1,14 +1,12 @@
 package callflow
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +17,6 @@ import (
 	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/media"
 	"github.com/earshot/earshot/internal/media/loadgen"
-	"golang.org/x/sys/unix"
 )
 
 // The load benchmark runs the media plane with the call flow's hearing in
@@ -58,32 +55,13 @@ func serveLoad(in io.Reader, out io.Writer) error {
 	}
 	defer e.Close()
 	f := &Flow{log: slog.New(slog.DiscardHandler)}
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		w := strings.Fields(sc.Text())
-		var reply string
-		switch {
-		case len(w) == 1 && w[0] == "cpu":
-			var ru unix.Rusage
-			if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-				return err
-			}
-			reply = strconv.FormatInt(ru.Utime.Sec*1e6+ru.Utime.Usec+ru.Stime.Sec*1e6+ru.Stime.Usec, 10)
-		case len(w) == 3 && w[0] == "call", len(w) == 5 && w[0] == "acall":
+	return loadgen.Serve(in, out, func(w []string) (string, bool, error) {
+		if len(w) == 3 && w[0] == "call" || len(w) == 5 && w[0] == "acall" {
 			ports, err := loadCall(e, f, w[1:])
-			if err != nil {
-				reply = "error " + err.Error()
-			} else {
-				reply = "ok " + ports
-			}
-		default:
-			reply = "error unknown command"
+			return ports, true, err
 		}
-		if _, err := fmt.Fprintln(out, reply); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
+		return "", false, nil
+	})
 }
 
 func loadCall(e *media.Engine, f *Flow, args []string) (string, error) {
@@ -123,92 +101,6 @@ func loadCall(e *media.Engine, f *Flow, args []string) (string, error) {
 	return strings.Join(ports, " "), nil
 }
 
-// loadServer is the parent's handle on the child.
-type loadServer struct {
-	in   io.WriteCloser
-	mu   sync.Mutex // guards out and the command/answer exchange
-	out  *bufio.Reader
-	mode assist.Mode
-}
-
-func startLoadServer(b *testing.B, mode assist.Mode) *loadServer {
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), loadServerEnv+"=1")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	return &loadServer{in: in, out: bufio.NewReader(out), mode: mode}
-}
-
-func (s *loadServer) ask(line string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := io.WriteString(s.in, line+"\n"); err != nil {
-		return "", err
-	}
-	reply, err := s.out.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	reply = strings.TrimSpace(reply)
-	if msg, ok := strings.CutPrefix(reply, "error "); ok {
-		return "", fmt.Errorf("load server: %s", msg)
-	}
-	return reply, nil
-}
-
-func (s *loadServer) setup(_ int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
-	cmd := "call"
-	if len(legs) == 3 {
-		cmd = "acall"
-	}
-	for _, l := range legs {
-		cmd += " " + l.String()
-	}
-	if len(legs) == 3 {
-		cmd += " " + string(s.mode)
-	}
-	reply, err := s.ask(cmd)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.AddrPort
-	for _, p := range strings.Fields(strings.TrimPrefix(reply, "ok ")) {
-		port, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)))
-	}
-	return out, nil
-}
-
-func (s *loadServer) cpu() (time.Duration, error) {
-	reply, err := s.ask("cpu")
-	if err != nil {
-		return 0, err
-	}
-	us, err := strconv.ParseInt(reply, 10, 64)
-	return time.Duration(us) * time.Microsecond, err
-}
-
 // BenchmarkAssistedCalls measures the server's CPU per call-second with
 // -assist.calls calls (default 100): plain, then with a supervisor on
 // every -assist.every-th call (default 10) listening, then talking. The
@@ -225,8 +117,14 @@ func BenchmarkAssistedCalls(b *testing.B) {
 	}{{"plain", 0, ""}, {"listen", *loadEvery, assist.Listen}, {"talk", *loadEvery, assist.Talk}} {
 		b.Run(fmt.Sprintf("%s/calls=%d", run.name, *loadCalls), func(b *testing.B) {
 			for range b.N {
-				srv := startLoadServer(b, run.mode)
-				r, err := loadgen.Run(loadgen.Config{Calls: *loadCalls, Mixed: run.every, Duration: *loadDuration, Setup: srv.setup, CPU: srv.cpu})
+				srv := loadgen.StartChild(b, loadServerEnv)
+				setup := func(_ int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
+					if len(legs) == 3 {
+						return srv.Setup("acall", legs, string(run.mode))
+					}
+					return srv.Setup("call", legs)
+				}
+				r, err := loadgen.Run(loadgen.Config{Calls: *loadCalls, Mixed: run.every, Duration: *loadDuration, Setup: setup, CPU: srv.CPU})
 				if err != nil {
 					b.Fatal(err)
 				}

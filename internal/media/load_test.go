@@ -1,22 +1,18 @@
 package media
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
-	"os/exec"
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/earshot/earshot/internal/media/loadgen"
-	"golang.org/x/sys/unix"
 )
 
 // The load benchmarks run the engine in a child process (this test binary,
@@ -52,21 +48,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveLoad is the child's side.
+// serveLoad is the child's side: "call A B" and "acall A B C" for the
+// bridged-call benchmarks, "room A B C…" for the mixed-room ones.
 func serveLoad(in io.Reader, out io.Writer) error {
 	return serveEngine(in, out, func(e *Engine, f []string) (string, bool, error) {
-		if f[0] != "call" && f[0] != "acall" {
-			return "", false, nil
+		switch f[0] {
+		case "call", "acall":
+			ports, err := serveCall(e, f[1:], f[0] == "acall")
+			return ports, true, err
+		case "room":
+			ports, err := serveRoom(e, f[1:])
+			return ports, true, err
 		}
-		ports, err := serveCall(e, f[1:], f[0] == "acall")
-		return ports, true, err
+		return "", false, nil
 	})
 }
 
-// serveEngine runs an engine for a load generator in the parent process:
-// one command a line on in, one answer a line on out. "cpu" answers the
-// process's CPU time in µs; cmd answers the rest, or says it does not
-// know the command.
+// serveEngine runs an engine for a load generator in the parent process
+// (loadgen.Serve); cmd carries out the commands other than "cpu".
 func serveEngine(in io.Reader, out io.Writer, cmd func(e *Engine, f []string) (ports string, known bool, err error)) error {
 	if path := os.Getenv("EARSHOT_MEDIA_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
@@ -85,36 +84,7 @@ func serveEngine(in io.Reader, out io.Writer, cmd func(e *Engine, f []string) (p
 		return err
 	}
 	defer e.Close()
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
-		}
-		var reply string
-		if f[0] == "cpu" {
-			var ru unix.Rusage
-			if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-				return err
-			}
-			us := ru.Utime.Sec*1e6 + ru.Utime.Usec + ru.Stime.Sec*1e6 + ru.Stime.Usec
-			reply = strconv.FormatInt(us, 10)
-		} else {
-			ports, known, err := cmd(e, f)
-			switch {
-			case !known:
-				reply = "error unknown command"
-			case err != nil:
-				reply = "error " + err.Error()
-			default:
-				reply = "ok " + ports
-			}
-		}
-		if _, err := fmt.Fprintln(out, reply); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
+	return loadgen.Serve(in, out, func(f []string) (string, bool, error) { return cmd(e, f) })
 }
 
 func serveCall(e *Engine, addrs []string, mixed bool) (string, error) {
@@ -153,100 +123,25 @@ func serveCall(e *Engine, addrs []string, mixed bool) (string, error) {
 	return strings.Join(ports, " "), r.SetHearing(h)
 }
 
-// loadServer is the parent's handle on the child.
-type loadServer struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	mu  sync.Mutex // guards out and the command/answer exchange
-	out *bufio.Reader
-}
-
-func startLoadServer(tb testing.TB) *loadServer {
-	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), loadServerEnv+"=1")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	s := &loadServer{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	tb.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	return s
-}
-
-func (s *loadServer) ask(line string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := io.WriteString(s.in, line+"\n"); err != nil {
-		return "", err
-	}
-	reply, err := s.out.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	reply = strings.TrimSpace(reply)
-	if msg, ok := strings.CutPrefix(reply, "error "); ok {
-		return "", fmt.Errorf("load server: %s", msg)
-	}
-	return reply, nil
-}
-
-func (s *loadServer) setup(call int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
-	cmd := "call"
+// callCommand is the child's command for a call of len(legs) parties.
+func callCommand(legs []netip.AddrPort) string {
 	if len(legs) == 3 {
-		cmd = "acall"
+		return "acall"
 	}
-	for _, l := range legs {
-		cmd += " " + l.String()
-	}
-	reply, err := s.ask(cmd)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.AddrPort
-	for _, p := range strings.Fields(strings.TrimPrefix(reply, "ok ")) {
-		port, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)))
-	}
-	return out, nil
-}
-
-func (s *loadServer) cpu() (time.Duration, error) {
-	reply, err := s.ask("cpu")
-	if err != nil {
-		return 0, err
-	}
-	us, err := strconv.ParseInt(reply, 10, 64)
-	return time.Duration(us) * time.Microsecond, err
+	return "call"
 }
 
 func runLoad(b *testing.B, calls, mixed int) {
 	for range b.N {
-		srv := startLoadServer(b)
+		srv := loadgen.StartChild(b, loadServerEnv)
 		r, err := loadgen.Run(loadgen.Config{
 			Calls:    calls,
 			Mixed:    mixed,
 			Duration: *loadDuration,
-			Setup:    srv.setup,
-			CPU:      srv.cpu,
+			Setup: func(_ int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
+				return srv.Setup(callCommand(legs), legs)
+			},
+			CPU: srv.CPU,
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -1,13 +1,9 @@
 package media
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"net/netip"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,40 +14,14 @@ import (
 
 // The mixed-room benchmarks run the engine in a child process, as the call
 // benchmarks do (load_test.go), so that the server's CPU is the child's
-// getrusage alone. The child is this test binary running
-// TestRoomLoadServer with roomServerEnv set; it takes one command a line
-// on stdin: "room A B C…" makes a room of one leg per address in which
-// every leg hears all the others, mixed, and answers with the legs' ports;
-// "cpu" answers with the child's user+system CPU time in µs.
-
-const roomServerEnv = "EARSHOT_MEDIA_ROOM_SERVER"
+// getrusage alone: the same child, whose "room A B C…" makes a room of
+// one leg per address in which every leg hears all the others, mixed, and
+// answers with the legs' ports.
 
 var (
 	loadRooms   = flag.String("load.rooms", "10,50", "concurrent rooms for the mixed-room benchmarks, comma-separated")
 	loadParties = flag.String("load.parties", "3,4", "participants per room for the mixed-room benchmarks, comma-separated")
 )
-
-// TestRoomLoadServer is the child's side of the mixed-room benchmarks; it
-// does nothing unless started by one of them.
-func TestRoomLoadServer(t *testing.T) {
-	if os.Getenv(roomServerEnv) != "1" {
-		return
-	}
-	if err := serveRooms(os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "room load server:", err)
-		os.Exit(1)
-	}
-}
-
-func serveRooms(in io.Reader, out io.Writer) error {
-	return serveEngine(in, out, func(e *Engine, f []string) (string, bool, error) {
-		if f[0] != "room" {
-			return "", false, nil
-		}
-		ports, err := serveRoom(e, f[1:])
-		return ports, true, err
-	})
-}
 
 // serveRoom sets up a room the way an assisted call is set up (callflow):
 // an RTP leg per party, each added to the room, then the hearing matrix;
@@ -82,54 +52,6 @@ func serveRoom(e *Engine, addrs []string) (string, error) {
 		ports = append(ports, strconv.Itoa(int(l.LocalAddr().Port())))
 	}
 	return strings.Join(ports, " "), r.SetHearing(AllHear(ids...))
-}
-
-func startRoomServer(tb testing.TB) *loadServer {
-	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^TestRoomLoadServer$")
-	cmd.Env = append(os.Environ(), roomServerEnv+"=1")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		in.Close()
-		cmd.Wait()
-	})
-	return &loadServer{cmd: cmd, in: in, out: bufio.NewReader(out)}
-}
-
-// setupRoom asks the child for a room of len(legs) parties.
-func (s *loadServer) setupRoom(room int, legs []netip.AddrPort) ([]netip.AddrPort, error) {
-	cmd := "room"
-	for _, l := range legs {
-		cmd += " " + l.String()
-	}
-	reply, err := s.ask(cmd)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.AddrPort
-	for _, p := range strings.Fields(strings.TrimPrefix(reply, "ok ")) {
-		port, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)))
-	}
-	return out, nil
 }
 
 // roomLoads returns the (rooms, parties) pairs that -load.rooms and
@@ -243,8 +165,9 @@ func BenchmarkMixedRooms(b *testing.B) {
 	for _, l := range roomLoads(b) {
 		b.Run(fmt.Sprintf("rooms=%d/parties=%d", l[0], l[1]), func(b *testing.B) {
 			for range b.N {
-				srv := startRoomServer(b)
-				r := runRoomLoad(b, l[0], l[1], srv.setupRoom, srv.cpu, true)
+				srv := loadgen.StartChild(b, loadServerEnv)
+				setup := func(_ int, legs []netip.AddrPort) ([]netip.AddrPort, error) { return srv.Setup("room", legs) }
+				r := runRoomLoad(b, l[0], l[1], setup, srv.CPU, true)
 				if j := janusCPU[l]; j > 0 {
 					b.ReportMetric(r.CPUPerParticipantSecond/j, "x-janus-cpu")
 					b.Logf("CPU per participant-second: %.0f µs, %.2f × Janus AudioBridge's %.0f µs", r.CPUPerParticipantSecond, r.CPUPerParticipantSecond/j, j)
