@@ -87,7 +87,7 @@ func openSound(path string, loop bool) (media.Source, error) {
 		return nil, fmt.Errorf("%w: it is a folder, not a WAV file", ErrMessageFile)
 	case !fi.Mode().IsRegular():
 		// A pipe would hang the reader; a device such as /dev/zero never ends.
-		return nil, fmt.Errorf("%w: %w: it is a %s, not a WAV file", ErrMessageFile, media.ErrNotRegular, specialKind(fi.Mode()))
+		return nil, fmt.Errorf("%w: %w: it is a %s, not a WAV file", ErrMessageFile, media.ErrNotRegular, media.FileKind(fi.Mode()))
 	case fi.Size() > media.MaxWAVBytes:
 		return nil, fmt.Errorf("%w: %w: %d bytes, more than the %d a sound file may have", ErrMessageFile, media.ErrWAVTooLarge, fi.Size(), media.MaxWAVBytes)
 	}
@@ -104,19 +104,6 @@ func openSound(path string, loop bool) (media.Source, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMessageFile, err)
 	}
 	return src, nil
-}
-
-// specialKind names a file that is not a regular file.
-func specialKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 // CheckMessage reports whether path is a message earshot can play (see

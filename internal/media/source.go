@@ -204,7 +204,7 @@ func readWAVFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w (it is a %s)", ErrNotRegular, fileKind(fi.Mode()))
+		return nil, fmt.Errorf("%w (it is a %s)", ErrNotRegular, FileKind(fi.Mode()))
 	}
 	if fi.Size() > MaxWAVBytes {
 		return nil, fmt.Errorf("%w: %d bytes, more than the %d a sound file may have", ErrWAVTooLarge, fi.Size(), MaxWAVBytes)
@@ -220,8 +220,9 @@ func readWAVFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// fileKind names what a file that is not a regular file is.
-func fileKind(m fs.FileMode) string {
+// FileKind names what a file that is not a regular file is ("named pipe",
+// "device", …), for error messages.
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "folder"
