@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -92,34 +93,58 @@ func (c *Call) sendCancel(invite *sip.Request) {
 // authorize answers a trunk's 401 or 407 challenge: the same INVITE with
 // credentials, a new branch and the next CSeq.
 func (c *Call) authorize(invite *sip.Request, res *sip.Response, tr *trunk) (*sip.Request, error) {
+	next, err := withCredentials(invite, res, tr.user, tr.pass, c.d.l, invite.CSeq().SeqNo+1)
+	var missing errNoChallenge
+	switch {
+	case errors.As(err, &missing):
+		return nil, fmt.Errorf("%w: %w", err, responseError(res.StatusCode, res.Reason))
+	case err != nil:
+		return nil, fmt.Errorf("trunk %w: %w", err, ErrRejected)
+	}
+	return next, nil
+}
+
+// errNoChallenge is a 401 or 407 without its challenge header.
+type errNoChallenge struct {
+	code   int
+	header string
+}
+
+func (e errNoChallenge) Error() string { return fmt.Sprintf("%d without %s", e.code, e.header) }
+
+// withCredentials answers a 401 or 407 challenge (RFC 3261 22.2): req
+// again with digest credentials for user, a new branch from l and CSeq
+// seq. Its errors say "challenge …" for the caller to name the
+// challenger.
+func withCredentials(req *sip.Request, res *sip.Response, user, pass string, l *listener, seq uint32) (*sip.Request, error) {
 	chName, credName := "WWW-Authenticate", "Authorization"
 	if res.StatusCode == 407 {
 		chName, credName = "Proxy-Authenticate", "Proxy-Authorization"
 	}
 	h := res.GetHeader(chName)
 	if h == nil {
-		return nil, fmt.Errorf("%d without %s: %w", res.StatusCode, chName, responseError(res.StatusCode, res.Reason))
+		return nil, errNoChallenge{res.StatusCode, chName}
 	}
 	chal, err := digest.ParseChallenge(h.Value())
 	if err != nil {
-		return nil, fmt.Errorf("trunk challenge %q: %w: %w", h.Value(), err, ErrRejected)
+		return nil, fmt.Errorf("challenge %q: %w", h.Value(), err)
 	}
 	cred, err := digest.Digest(chal, digest.Options{
-		Method:   string(sip.INVITE),
-		URI:      invite.Recipient.String(),
-		Username: tr.user,
-		Password: tr.pass,
+		Method:   string(req.Method),
+		URI:      req.Recipient.String(),
+		Username: user,
+		Password: pass,
 		Count:    1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("trunk challenge: %w: %w", err, ErrRejected)
+		return nil, fmt.Errorf("challenge: %w", err)
 	}
-	next := invite.Clone()
+	next := req.Clone()
 	next.RemoveHeader("Via")
-	next.PrependHeader(c.d.l.via())
+	next.PrependHeader(l.via())
 	next.RemoveHeader(credName)
 	next.AppendHeader(sip.NewHeader(credName, cred.String()))
-	next.CSeq().SeqNo++
+	next.CSeq().SeqNo = seq
 	return next, nil
 }
 

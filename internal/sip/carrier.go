@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 
 	"github.com/earshot/earshot/internal/clock"
 )
@@ -478,35 +477,15 @@ func (r *registration) request(l *listener, transport, dest string, secs int) *s
 // authorize answers a registrar's challenge: the same REGISTER with
 // credentials, a new branch and the next CSeq.
 func (r *registration) authorize(req *sip.Request, res *sip.Response, l *listener) (*sip.Request, error) {
-	chName, credName := "WWW-Authenticate", "Authorization"
-	if res.StatusCode == 407 {
-		chName, credName = "Proxy-Authenticate", "Proxy-Authorization"
+	next, err := withCredentials(req, res, r.tr.user, r.tr.pass, l, r.cseq+1)
+	var missing errNoChallenge
+	switch {
+	case errors.As(err, &missing):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("registrar %w", err)
 	}
-	h := res.GetHeader(chName)
-	if h == nil {
-		return nil, fmt.Errorf("%d without %s", res.StatusCode, chName)
-	}
-	chal, err := digest.ParseChallenge(h.Value())
-	if err != nil {
-		return nil, fmt.Errorf("registrar challenge %q: %w", h.Value(), err)
-	}
-	cred, err := digest.Digest(chal, digest.Options{
-		Method:   string(sip.REGISTER),
-		URI:      req.Recipient.String(),
-		Username: r.tr.user,
-		Password: r.tr.pass,
-		Count:    1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("registrar challenge: %w", err)
-	}
-	next := req.Clone()
-	next.RemoveHeader("Via")
-	next.PrependHeader(l.via())
-	next.RemoveHeader(credName)
-	next.AppendHeader(sip.NewHeader(credName, cred.String()))
 	r.cseq++
-	next.CSeq().SeqNo = r.cseq
 	return next, nil
 }
 
