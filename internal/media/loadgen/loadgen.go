@@ -183,12 +183,19 @@ func (g *gen) setupCall(i int) error {
 		return fmt.Errorf("loadgen: set up call %d: %d server addresses for %d legs", i, len(remote), n)
 	}
 	for k, s := range made {
-		if !remote[k].Addr().Unmap().Is4() {
-			return fmt.Errorf("loadgen: call %d: server address %v is not IPv4", i, remote[k])
+		if s.to, err = inet4(remote[k]); err != nil {
+			return fmt.Errorf("loadgen: call %d: %w", i, err)
 		}
-		s.to = unix.SockaddrInet4{Port: int(remote[k].Port()), Addr: remote[k].Addr().Unmap().As4()}
 	}
 	return nil
+}
+
+// inet4 is the socket address of a server's IPv4 leg.
+func inet4(a netip.AddrPort) (unix.SockaddrInet4, error) {
+	if !a.Addr().Unmap().Is4() {
+		return unix.SockaddrInet4{}, fmt.Errorf("server address %v is not IPv4", a)
+	}
+	return unix.SockaddrInet4{Port: int(a.Port()), Addr: a.Addr().Unmap().As4()}, nil
 }
 
 func (g *gen) close() {

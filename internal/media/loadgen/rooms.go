@@ -204,10 +204,9 @@ func (g *roomGen) setupRoom(i int) error {
 		return fmt.Errorf("loadgen: set up room %d: %d server addresses for %d participants", i, len(remote), len(made))
 	}
 	for k, p := range made {
-		if !remote[k].Addr().Unmap().Is4() {
-			return fmt.Errorf("loadgen: room %d: server address %v is not IPv4", i, remote[k])
+		if p.to, err = inet4(remote[k]); err != nil {
+			return fmt.Errorf("loadgen: room %d: %w", i, err)
 		}
-		p.to = unix.SockaddrInet4{Port: int(remote[k].Port()), Addr: remote[k].Addr().Unmap().As4()}
 	}
 	return nil
 }
