@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -60,15 +59,7 @@ func TestSRTPCustomerToAgentPhone(t *testing.T) {
 // takes SRTP (mediaenc=srtp), so earshot offers it SDES-SRTP when it rings
 // her for a plain-RTP customer's call. Each hears the other's tone.
 func TestSRTPToAgentPhoneOverTLS(t *testing.T) {
-	certFile, keyFile, _ := selfSigned(t)
-	cfg := demoConfig(t, t.TempDir())
-	cfg.Listen.SIP = "127.0.0.1:0"
-	cfg.Listen.SIPTLS, cfg.Listen.TLSCert, cfg.Listen.TLSKey = "127.0.0.1:0", certFile, keyFile
-	a, err := Start(context.Background(), Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a, certFile, _, _ := startSIPTLS(t)
 	tlsAddr := a.SIPAddr("tls").String()
 
 	phone := peertest.StartBaresip(t, peertest.BaresipOptions{Name: "alice", Tone: 1000,

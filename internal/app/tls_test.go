@@ -50,18 +50,27 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	return certFile, keyFile, pool
 }
 
-// TestSIPOverTLS: with listen.sip_tls and a certificate in the
-// configuration, earshot answers SIP over TLS.
-func TestSIPOverTLS(t *testing.T) {
-	certFile, keyFile, pool := selfSigned(t)
+// startSIPTLS starts the demo's configuration with SIP over TLS on a
+// self-signed certificate; it stops with the test.
+func startSIPTLS(t *testing.T) (a *App, certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	certFile, keyFile, pool = selfSigned(t)
 	cfg := demoConfig(t, t.TempDir())
 	cfg.Listen.SIP = "127.0.0.1:0"
 	cfg.Listen.SIPTLS, cfg.Listen.TLSCert, cfg.Listen.TLSKey = "127.0.0.1:0", certFile, keyFile
-	a, err := Start(context.Background(), Options{Config: cfg})
+	var err error
+	a, err = Start(context.Background(), Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() })
+	return a, certFile, keyFile, pool
+}
+
+// TestSIPOverTLS: with listen.sip_tls and a certificate in the
+// configuration, earshot answers SIP over TLS.
+func TestSIPOverTLS(t *testing.T) {
+	a, _, _, pool := startSIPTLS(t)
 	conn, err := tls.Dial("tcp", a.SIPAddr("tls").String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -87,15 +96,7 @@ func TestSIPOverTLS(t *testing.T) {
 // TestSIPOverTLSReloadsCertificate: a certificate renewed on disk is what
 // the next SIP over TLS handshake gets, without a restart.
 func TestSIPOverTLSReloadsCertificate(t *testing.T) {
-	certFile, keyFile, pool := selfSigned(t)
-	cfg := demoConfig(t, t.TempDir())
-	cfg.Listen.SIP = "127.0.0.1:0"
-	cfg.Listen.SIPTLS, cfg.Listen.TLSCert, cfg.Listen.TLSKey = "127.0.0.1:0", certFile, keyFile
-	a, err := Start(context.Background(), Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, certFile, keyFile, pool := startSIPTLS(t)
 	addr := net.TCPAddrFromAddrPort(a.SIPAddr("tls"))
 	first := servedCert(t, addr, pool)
 
