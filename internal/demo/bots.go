@@ -32,10 +32,22 @@ type Bots struct {
 	log    *slog.Logger
 	names  map[string]bool
 
-	mu      sync.Mutex          // guards calls and hangUp
-	calls   map[string]*botCall // by agent
-	hangUp  func(user, callID string)
-	started bool
+	mu       sync.Mutex          // guards calls, hangUp and answered
+	calls    map[string]*botCall // by agent
+	hangUp   func(user, callID string)
+	answered int // calls the bots have answered
+}
+
+// shortCalls is how many of the bots' first calls are short, so that a
+// newcomer sees After Call Work within the demo's first half minute.
+const shortCalls = 2
+
+// talkTime is how long a bot talks on its n-th answered call (from 0).
+func talkTime(n int) time.Duration {
+	if n < shortCalls {
+		return time.Duration(8+rand.IntN(5)) * time.Second
+	}
+	return time.Duration(15+rand.IntN(45)) * time.Second
 }
 
 // botCall is a bot's audio: leg joins the call's room; voice plays the
@@ -101,7 +113,10 @@ func (b *Bots) Ring(ctx context.Context, user, callID, caller, queue string) (*m
 	}
 	voice.Play(pick(b.voices.agent))
 	bc := &botCall{call: callID, leg: leg, voice: voice}
-	talk := time.Duration(15+rand.IntN(45)) * time.Second
+	b.mu.Lock()
+	talk := talkTime(b.answered)
+	b.answered++
+	b.mu.Unlock()
 	bc.hangupTimer = time.AfterFunc(talk, func() {
 		b.mu.Lock()
 		fn := b.hangUp
