@@ -96,7 +96,7 @@ func TestHTTPS(t *testing.T) {
 	res.Body.Close()
 	var session *http.Cookie
 	for _, ck := range res.Cookies() {
-		if ck.Name == web.CookieName {
+		if ck.Name == web.SecureCookiePrefix+web.CookieName {
 			session = ck
 		}
 	}
@@ -465,7 +465,7 @@ func TestTrustedProxiesWired(t *testing.T) {
 	}
 	res.Body.Close()
 	for _, ck := range res.Cookies() {
-		if ck.Name == web.CookieName {
+		if ck.Name == web.SecureCookiePrefix+web.CookieName {
 			if !ck.Secure {
 				t.Fatal("cookie not Secure behind a trusted proxy saying https")
 			}

@@ -137,8 +137,11 @@ func TestLoginBehindProxy(t *testing.T) {
 	}
 	secure := func(res *http.Response) bool {
 		for _, ck := range res.Cookies() {
-			if ck.Name == CookieName {
+			switch ck.Name {
+			case SecureCookiePrefix + CookieName:
 				return ck.Secure
+			case CookieName:
+				return false
 			}
 		}
 		t.Fatalf("no session cookie: %d %v", res.StatusCode, res.Header)
@@ -186,7 +189,7 @@ func TestUntrustedForwardingHeaders(t *testing.T) {
 	}
 	res := do("alice", "password-1", "198.51.100.1")
 	for _, ck := range res.Cookies() {
-		if ck.Name == CookieName && ck.Secure {
+		if ck.Name != CookieName || ck.Secure {
 			t.Fatal("forged X-Forwarded-Proto made the cookie Secure")
 		}
 	}

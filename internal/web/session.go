@@ -24,7 +24,8 @@ import (
 // (UserCookieName), so one browser holds several people's sessions at
 // once, say an agent's tab and a supervisor's, and a named user gets
 // their own. Otherwise a sign-in ends the browser's previous session, as
-// a shared desk needs.
+// a shared desk needs. Over HTTPS the cookies' names carry
+// SecureCookiePrefix.
 const CookieName = "earshot_session"
 
 // UserHeader names the user whose session a request wants; AsParam does
@@ -33,6 +34,26 @@ const (
 	UserHeader = "X-Earshot-User"
 	AsParam    = "as"
 )
+
+// SecureCookiePrefix starts the name of every session cookie set over
+// HTTPS: a browser keeps such a cookie only if it is Secure, for path /
+// and no domain, so a sibling host cannot plant or shadow it.
+const SecureCookiePrefix = "__Host-"
+
+// secure reports whether the browser reached r over HTTPS.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || s.opts.SecureCookies || s.opts.Proxies.ForwardedTLS(r)
+}
+
+// cookieName is the name of the session cookie base as sent over r: with
+// SecureCookiePrefix over HTTPS. A plain-named cookie on an HTTPS request
+// is never read, whoever set it.
+func (s *Server) cookieName(r *http.Request, base string) string {
+	if s.secure(r) {
+		return SecureCookiePrefix + base
+	}
+	return base
+}
 
 // UserCookieName is the name of user's own session cookie.
 func UserCookieName(user string) string {
@@ -60,9 +81,9 @@ func dropAsParam(r *http.Request) {
 // authenticate finds the request's session and its user.
 func (s *Server) authenticate(r *http.Request) (*caller, error) {
 	want := requestedUser(r)
-	ck, err := r.Cookie(CookieName)
+	ck, err := r.Cookie(s.cookieName(r, CookieName))
 	if want != "" && s.opts.SeveralSignIns {
-		if own, oerr := r.Cookie(UserCookieName(want)); oerr == nil && own.Value != "" {
+		if own, oerr := r.Cookie(s.cookieName(r, UserCookieName(want))); oerr == nil && own.Value != "" {
 			ck, err = own, nil
 		}
 	}
@@ -142,7 +163,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	if s.opts.SeveralSignIns {
 		previous = UserCookieName(u.Name)
 	}
-	if old, err := r.Cookie(previous); err == nil && old.Value != "" {
+	if old, err := r.Cookie(s.cookieName(r, previous)); err == nil && old.Value != "" {
 		if err := s.sessions.DeleteSession(r.Context(), auth.TokenID(old.Value)); err != nil && !errors.Is(err, ErrNoSession) {
 			s.log.Warn("delete previous session", "error", err)
 		}
@@ -187,15 +208,17 @@ func (s *Server) checkPassword(r *http.Request, hash, pw string) bool {
 	return auth.Verify(hash, pw)
 }
 
-func (s *Server) cookie(r *http.Request, name, token string, expires time.Time) *http.Cookie {
+// cookie is the session cookie base (named as cookieName says) holding
+// token until expires.
+func (s *Server) cookie(r *http.Request, base, token string, expires time.Time) *http.Cookie {
 	return &http.Cookie{
-		Name:     name,
+		Name:     s.cookieName(r, base),
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
 		MaxAge:   int(expires.Sub(s.now()).Seconds()),
 		HttpOnly: true,
-		Secure:   r.TLS != nil || s.opts.SecureCookies || s.opts.Proxies.ForwardedTLS(r),
+		Secure:   s.secure(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }
@@ -207,7 +230,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 	}
 	s.hub.closeSession(c.sess.ID, "logged out")
 	names := []string{UserCookieName(c.user.Name)}
-	if ck, err := r.Cookie(CookieName); err == nil && auth.TokenID(ck.Value) == c.sess.ID {
+	if ck, err := r.Cookie(s.cookieName(r, CookieName)); err == nil && auth.TokenID(ck.Value) == c.sess.ID {
 		names = append(names, CookieName)
 	}
 	for _, name := range names {

@@ -21,7 +21,7 @@ func TestLoginLogout(t *testing.T) {
 	if m["user"] != "alice" || m["display"] != "User alice" || m["csrf"] == "" {
 		t.Fatalf("login answer %s", res.body)
 	}
-	ck := cookieOf(t, res)
+	ck := cookieOf(t, res, CookieName)
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
 		t.Fatalf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure on plain HTTP", ck)
 	}
@@ -44,22 +44,44 @@ func TestLoginLogout(t *testing.T) {
 	expect(t, "me after logout", c.call("GET", "/api/v1/me", nil), 401)
 }
 
+// TestSecureCookie: over HTTPS the session cookie is Secure and named
+// with the __Host- prefix, and a plain-named cookie is never read, even
+// one holding a live session's token: a sibling host could have set it.
 func TestSecureCookie(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.SecureCookies = true })
 	res := e.anon().call("POST", "/api/v1/login", map[string]string{"user": "alice", "password": "password-1"})
-	if ck := cookieOf(t, res); !ck.Secure {
-		t.Fatal("cookie not Secure with SecureCookies")
+	ck := cookieOf(t, res, SecureCookiePrefix+CookieName)
+	if !ck.Secure || ck.Path != "/" || ck.Domain != "" {
+		t.Fatalf("cookie %+v: want Secure, Path=/, no Domain", ck)
+	}
+	csrf := res.json()["csrf"].(string)
+	me := func(name string) int {
+		req, _ := http.NewRequest("GET", e.ts.URL+"/api/v1/me", nil)
+		req.AddCookie(&http.Cookie{Name: name, Value: ck.Value})
+		req.Header.Set("X-CSRF-Token", csrf)
+		res, err := e.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := me(SecureCookiePrefix + CookieName); code != 200 {
+		t.Fatalf("me with the __Host- cookie: %d, want 200", code)
+	}
+	if code := me(CookieName); code != 401 {
+		t.Fatalf("me with a plain-named cookie over HTTPS: %d, want 401", code)
 	}
 }
 
-func cookieOf(t *testing.T, r result) *http.Cookie {
+func cookieOf(t *testing.T, r result, name string) *http.Cookie {
 	t.Helper()
 	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
-		if ck.Name == CookieName {
+		if ck.Name == name {
 			return ck
 		}
 	}
-	t.Fatalf("no %s cookie in %v", CookieName, r.header)
+	t.Fatalf("no %s cookie in %v", name, r.header)
 	return nil
 }
 
