@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,9 +26,25 @@ import (
 // the legs it set up, or known false for a command it does not know.
 type Handler func(words []string) (ports string, known bool, err error)
 
+// ProfileEnv names a file: a child whose environment sets it writes its
+// CPU profile there (go tool pprof reads it), to see where the server's
+// CPU of a load benchmark goes.
+const ProfileEnv = "EARSHOT_LOAD_CPUPROFILE"
+
 // Serve is the child's side: it answers the commands on in, on out, until
 // in ends.
 func Serve(in io.Reader, out io.Writer, h Handler) error {
+	if path := os.Getenv(ProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		w := strings.Fields(sc.Text())
