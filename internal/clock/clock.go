@@ -5,6 +5,7 @@ package clock
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,37 @@ func (Real) Now() time.Time { return time.Now() }
 
 // AfterFunc runs f in its own goroutine after d.
 func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Shifted is the wall clock set back by an offset that shrinks as a test
+// advances it, never past real time: what a test does in a moment looks
+// spread over the last hours, while timers and the pages' own clocks run
+// in real time.
+type Shifted struct {
+	off atomic.Int64 // ≤ 0, in nanoseconds
+}
+
+// NewShifted returns the wall clock set back by behind.
+func NewShifted(behind time.Duration) *Shifted {
+	c := &Shifted{}
+	c.off.Store(-int64(max(behind, 0)))
+	return c
+}
+
+// Now returns the wall clock's time less what is left of the offset.
+func (c *Shifted) Now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
+
+// AfterFunc runs f in its own goroutine after d of real time.
+func (c *Shifted) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Advance moves the clock on by d, and no further than the wall clock.
+func (c *Shifted) Advance(d time.Duration) {
+	for {
+		old := c.off.Load()
+		if c.off.CompareAndSwap(old, min(old+int64(d), 0)) {
+			return
+		}
+	}
+}
 
 // Fake is a clock that moves only when Advance is called. Timers fire in
 // time order, synchronously, on the goroutine that calls Advance.

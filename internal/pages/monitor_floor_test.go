@@ -2,11 +2,14 @@ package pages_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/browsertest"
+	"github.com/earshot/earshot/internal/clock"
 )
 
 // floor is a contact-centre floor of 40 agents: the monitor test's team
@@ -33,7 +36,19 @@ var floorNames = map[string]string{
 // at 1440 and 1280 pixels.
 func TestMonitorPageFloor(t *testing.T) {
 	shots := screenshots(t)
-	m := startMonitorRig(t, floor)
+	// The control plane's clock starts the morning three hours ago and is
+	// moved on between steps, so calls last minutes and every agent has
+	// been in their state for a time of their own; a fixed seed keeps the
+	// pictures the same from run to run.
+	clk := clock.NewShifted(2*time.Hour + 52*time.Minute)
+	rnd := rand.New(rand.NewPCG(7, 40))
+	later := func(lo, hi time.Duration) { clk.Advance(lo + time.Duration(rnd.Int64N(int64(hi-lo)))) }
+	m := startMonitorRigClock(t, floor, clk)
+	// ready makes agent Available for a while, as before a call comes.
+	ready := func(agent string) {
+		m.state(agent, acd.Available, "")
+		later(20*time.Second, 2*time.Minute)
+	}
 	cfg := m.Engine.Config().Clone()
 	for i := range cfg.Users {
 		if d, ok := floorNames[cfg.Users[i].Name]; ok {
@@ -51,25 +66,39 @@ func TestMonitorPageFloor(t *testing.T) {
 	next := func() string { caller += 37; return fmt.Sprintf("+1555014%04d", caller) }
 	for i, a := range []string{"dan", "erin", "paula", "quinn", "chen", "kenji", "alice", "grace", "tariq", "noor", "uma", "felix"} {
 		for range 1 + i%3 {
-			m.handled(a, next())
+			ready(a)
+			id := m.onCall(a, next())
+			later(2*time.Minute, 6*time.Minute)
+			if err := m.Engine.Hangup(id, a); err != nil {
+				t.Fatal(err)
+			}
+			later(10*time.Second, 40*time.Second)
+			m.state(a, acd.NotReady, "Meeting")
 		}
 	}
 	for _, a := range []string{"rosa", "victor", "gita", "marek"} {
 		id := m.onCall(a, next())
+		later(time.Minute, 3*time.Minute)
 		if err := m.Engine.Hangup(id, "customer"); err != nil {
 			t.Fatal(err)
 		}
 	}
+	for _, a := range []struct{ name, why string }{{"farid", "Lunch"}, {"hugo", "Training"}, {"beatriz", "Lunch"}, {"isla", "Training"}, {"xavier", "Lunch"}} {
+		m.state(a.name, acd.NotReady, a.why)
+		later(30*time.Second, 3*time.Minute)
+	}
 	onCall := []string{"alice", "erin", "grace", "jon", "leo", "paula", "sami", "uma", "wendy", "yara", "amir", "chen", "elena", "henrik", "kenji", "lucia"}
 	for _, a := range onCall {
+		ready(a)
 		m.onCall(a, next())
-	}
-	for a, why := range map[string]string{"farid": "Lunch", "hugo": "Training", "beatriz": "Lunch", "isla": "Training", "xavier": "Lunch"} {
-		m.state(a, acd.NotReady, why)
+		later(20*time.Second, 80*time.Second)
 	}
 	for _, a := range []string{"carol", "dan", "ines", "kate", "mia", "quinn", "tariq", "zoe", "noor"} {
 		m.state(a, acd.Available, "")
+		later(5*time.Second, 40*time.Second)
 	}
+	t.Logf("the morning ends %v ago", time.Since(clk.Now()).Round(time.Second))
+	clk.Advance(3 * time.Hour) // now, whatever is left of the morning
 	// Left signed out: bob, nora, omar, dmitri, jamal.
 	if err := m.Engine.RequestHelp("wendy"); err != nil {
 		t.Fatal(err)
@@ -96,6 +125,12 @@ func TestMonitorPageFloor(t *testing.T) {
 	shot := func(name string) {
 		t.Helper()
 		b.Eval(`(earshotTest.flush(), earshotTest.settled())`, nil)
+		// times of hours (the signed-out agents') fit their columns
+		var clipped []string
+		b.Eval(`[...document.querySelectorAll('td.c-time, td.c-calltime')].filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent)`, &clipped)
+		if len(clipped) > 0 {
+			t.Errorf("%s: times cut off: %q", name, clipped)
+		}
 		b.Screenshot(filepath.Join(shots, name+".png"))
 	}
 	// Busiest first, as a supervisor watches a floor.

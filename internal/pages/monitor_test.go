@@ -11,6 +11,7 @@ import (
 	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/assist"
 	"github.com/earshot/earshot/internal/browsertest"
+	"github.com/earshot/earshot/internal/clock"
 	"github.com/earshot/earshot/internal/config"
 	"github.com/earshot/earshot/internal/events"
 	"github.com/earshot/earshot/internal/pages"
@@ -33,7 +34,13 @@ type monitorRig struct {
 }
 
 func startMonitorRig(t testing.TB, agents []string) *monitorRig {
+	return startMonitorRigClock(t, agents, clock.Real{})
+}
+
+// startMonitorRigClock is startMonitorRig with the control plane on clk.
+func startMonitorRigClock(t testing.TB, agents []string, clk clock.Clock) *monitorRig {
 	r := phonetest.Start(t, phonetest.Options{
+		Clock:       clk,
 		Pages:       pages.FS(),
 		Agents:      agents,
 		Supervisors: []string{"sue"},

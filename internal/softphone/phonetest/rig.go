@@ -57,6 +57,8 @@ type Options struct {
 	DialPlan config.DialPlan
 	Pages    fs.FS        // static pages for the web edge, if any
 	Logger   *slog.Logger // default: discard
+	// Clock is the control plane's clock; default the wall clock.
+	Clock clock.Clock
 }
 
 // Rig is a running earshot slice: everything the web phone and the
@@ -98,11 +100,14 @@ func Start(t testing.TB, opts Options) *Rig {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
 	cfg := rigConfig(t, opts)
 	bus := events.NewBus()
 	j := &journal{bus: bus, book: stats.NewBook()}
-	eng := acd.New(cfg, clock.Real{}, j)
-	desk := assist.New(assist.Config{ACD: eng, Clock: clock.Real{}, Sink: j})
+	eng := acd.New(cfg, opts.Clock, j)
+	desk := assist.New(assist.Config{ACD: eng, Clock: opts.Clock, Sink: j})
 	// The desk follows the engine from a goroutine of its own, as in the
 	// server: it may call the engine back.
 	follow := bus.Subscribe(1 << 16)
