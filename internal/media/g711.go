@@ -1,5 +1,7 @@
 package media
 
+import "github.com/earshot/earshot/internal/g711"
+
 // G.711 µ-law and A-law, by table. Decoding is one lookup per byte; encoding
 // is one lookup per sample in a table indexed by the sample's top 14 (µ-law)
 // or 13 (A-law) bits, which is all G.711 keeps. Converting µ-law to A-law
@@ -43,14 +45,14 @@ var (
 
 func init() {
 	for i := range 256 {
-		ulawToLinear[i] = ulawDecode(byte(i))
-		alawToLinear[i] = alawDecode(byte(i))
+		ulawToLinear[i] = g711.ULawDecode(byte(i))
+		alawToLinear[i] = g711.ALawDecode(byte(i))
 	}
 	for i := range linearToUlaw {
-		linearToUlaw[i] = ulawEncode(int16(uint16(i) << 2))
+		linearToUlaw[i] = g711.ULawEncode(int16(uint16(i) << 2))
 	}
 	for i := range linearToAlaw {
-		linearToAlaw[i] = alawEncode(int16(uint16(i) << 3))
+		linearToAlaw[i] = g711.ALawEncode(int16(uint16(i) << 3))
 	}
 	for i := range 256 {
 		ulawToAlaw[i] = EncodeSample(PCMA, ulawToLinear[i])
@@ -128,79 +130,4 @@ func silenceByte(c Codec) byte {
 		return alawSilence
 	}
 	return ulawSilence
-}
-
-// The three functions below follow the ITU-T G.711 reference (Sun's g711.c).
-
-func ulawDecode(u byte) int16 {
-	u = ^u
-	t := (int(u&0x0F) << 3) + 0x84
-	t <<= (u & 0x70) >> 4
-	if u&0x80 != 0 {
-		return int16(0x84 - t)
-	}
-	return int16(t - 0x84)
-}
-
-func ulawEncode(s int16) byte {
-	v := int(s) >> 2
-	mask := byte(0xFF)
-	if v < 0 {
-		v = -v
-		mask = 0x7F
-	}
-	if v > 8159 {
-		v = 8159
-	}
-	v += 0x84 >> 2
-	seg := 0
-	for end := 0x3F; seg < 8 && v > end; end = end<<1 | 1 {
-		seg++
-	}
-	if seg >= 8 {
-		return 0x7F ^ mask
-	}
-	return (byte(seg<<4) | byte(v>>(seg+1))&0x0F) ^ mask
-}
-
-func alawDecode(a byte) int16 {
-	a ^= 0x55
-	t := int(a&0x0F) << 4
-	seg := int(a&0x70) >> 4
-	switch seg {
-	case 0:
-		t += 8
-	case 1:
-		t += 0x108
-	default:
-		t += 0x108
-		t <<= seg - 1
-	}
-	if a&0x80 != 0 {
-		return int16(t)
-	}
-	return int16(-t)
-}
-
-func alawEncode(s int16) byte {
-	v := int(s) >> 3
-	mask := byte(0xD5)
-	if v < 0 {
-		mask = 0x55
-		v = -v - 1
-	}
-	seg := 0
-	for end := 0x1F; seg < 8 && v > end; end = end<<1 | 1 {
-		seg++
-	}
-	if seg >= 8 {
-		return 0x7F ^ mask
-	}
-	a := byte(seg << 4)
-	if seg < 2 {
-		a |= byte(v>>1) & 0x0F
-	} else {
-		a |= byte(v>>seg) & 0x0F
-	}
-	return a ^ mask
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/earshot/earshot/internal/g711"
 )
 
 const (
@@ -86,7 +88,7 @@ func DecodeWAV(data []byte, ch int) (samples []float64, rate int, err error) {
 		if width == 2 {
 			samples[i] = float64(int16(binary.LittleEndian.Uint16(body[off:]))) / 32768
 		} else {
-			samples[i] = float64(ulawDecode(body[off])) / 32768
+			samples[i] = float64(g711.ULawDecode(body[off])) / 32768
 		}
 	}
 	return samples, rateV, nil
@@ -117,41 +119,8 @@ func encodeWAV(samples []float64, rate int, encoding string) []byte {
 		if width == 2 {
 			binary.LittleEndian.PutUint16(out[44+2*i:], uint16(v))
 		} else {
-			out[44+i] = ulawEncode(v)
+			out[44+i] = g711.ULawEncode(v)
 		}
 	}
 	return out
-}
-
-// ulawDecode and ulawEncode are G.711 µ-law (ITU-T G.711, as in the
-// reference implementation), kept here so this package stands alone.
-func ulawDecode(u byte) int16 {
-	u = ^u
-	t := (int(u&0x0F) << 3) + 0x84
-	t <<= (u & 0x70) >> 4
-	if u&0x80 != 0 {
-		return int16(0x84 - t)
-	}
-	return int16(t - 0x84)
-}
-
-func ulawEncode(s int16) byte {
-	v := int(s) >> 2
-	mask := byte(0xFF)
-	if v < 0 {
-		v = -v
-		mask = 0x7F
-	}
-	if v > 8159 {
-		v = 8159
-	}
-	v += 0x84 >> 2
-	seg := 0
-	for end := 0x3F; seg < 8 && v > end; end = end<<1 | 1 {
-		seg++
-	}
-	if seg >= 8 {
-		return 0x7F ^ mask
-	}
-	return (byte(seg<<4) | byte(v>>(seg+1))&0x0F) ^ mask
 }
