@@ -20,16 +20,7 @@ func (v *validator) hasQueue(name string) bool {
 func (v *validator) checkQueues() {
 	for i, q := range v.c.Queues {
 		p := "queues." + strconv.Itoa(i)
-		ctx := fmt.Sprintf("queue %q", q.Name)
-		switch {
-		case q.Name == "":
-			ctx = fmt.Sprintf("queues[%d]", i)
-			v.add(p+".name", "%s: name must not be empty", ctx)
-		case !groupNameOK(q.Name):
-			v.add(p+".name", "%s: name must be %s", ctx, groupNameRule)
-		case v.queue[q.Name] != i:
-			v.add(p+".name", "%s is defined twice", ctx)
-		}
+		ctx, _ := v.checkGroupName("queue", i, q.Name, v.queue[q.Name] != i)
 		v.members(p+".agents", ctx, "agent", q.Agents, RoleAgent)
 		seen := map[string]bool{}
 		for j, t := range q.Teams {

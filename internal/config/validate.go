@@ -296,19 +296,31 @@ func (v *validator) members(path, ctx, what string, names []string, r Role) {
 	}
 }
 
+// checkGroupName checks the name of the i-th team or queue (kind): set,
+// well-formed, and not twice (twice says it is). It returns how errors
+// name the group, and whether the name is good.
+func (v *validator) checkGroupName(kind string, i int, name string, twice bool) (ctx string, ok bool) {
+	p := kind + "s." + strconv.Itoa(i) + ".name"
+	ctx = fmt.Sprintf("%s %q", kind, name)
+	switch {
+	case name == "":
+		ctx = fmt.Sprintf("%ss[%d]", kind, i)
+		v.add(p, "%s: name must not be empty", ctx)
+	case !groupNameOK(name):
+		v.add(p, "%s: name must be %s", ctx, groupNameRule)
+	case twice:
+		v.add(p, "%s is defined twice", ctx)
+	default:
+		return ctx, true
+	}
+	return ctx, false
+}
+
 func (v *validator) checkTeams() {
 	for i, t := range v.c.Teams {
 		p := "teams." + strconv.Itoa(i)
-		ctx := fmt.Sprintf("team %q", t.Name)
-		switch {
-		case t.Name == "":
-			ctx = fmt.Sprintf("teams[%d]", i)
-			v.add(p+".name", "%s: name must not be empty", ctx)
-		case !groupNameOK(t.Name):
-			v.add(p+".name", "%s: name must be %s", ctx, groupNameRule)
-		case v.teams[t.Name]:
-			v.add(p+".name", "%s is defined twice", ctx)
-		default:
+		ctx, ok := v.checkGroupName("team", i, t.Name, v.teams[t.Name])
+		if ok {
 			v.teams[t.Name] = true
 		}
 		v.members(p+".agents", ctx, "agent", t.Agents, RoleAgent)

@@ -29,6 +29,12 @@ func TestValidateInCode(t *testing.T) {
 		{"bad queue name", func(c *Config) { c.Queues[0].Name = "sales/emea" }, `queue "sales/emea": name must be 1-64 characters A-Z a-z 0-9 . _ - and space, starting with a letter or digit
 DID "+15550100": queue "sales" is not defined
 DID "100": queue "sales" is not defined`},
+		{"queue without a name", func(c *Config) { c.Queues[2].Name = "" }, `queues[2]: name must not be empty
+DID "+15550300": queue "billing" is not defined
+DID "300": queue "billing" is not defined`},
+		{"team twice", func(c *Config) { c.Teams = append(c.Teams, c.Teams[0]) }, `team "sales" is defined twice`},
+		{"team without a name", func(c *Config) { c.Teams[1].Name = "" }, `teams[1]: name must not be empty
+queue "support": team "support" is not defined`},
 		{"renamed overflow target", func(c *Config) { c.Queues[1].Name = "help" }, `queue "billing": overflow_to "support" is not a queue
 DID "+15550200": queue "support" is not defined
 DID "200": queue "support" is not defined`},
