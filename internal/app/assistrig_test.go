@@ -110,7 +110,7 @@ func (r *assistRig) reachable(user string, tone float64, manual bool) *party {
 // (already available) is on the call.
 func (r *assistRig) customer() *party {
 	r.t.Helper()
-	b := peertest.StartBaresip(r.t, peertest.BaresipOptions{Name: "customer", Tone: toneCustomer, Dial: "sip:+15550100@" + r.sip})
+	b := peertest.StartBaresip(r.t, peertest.BaresipOptions{Name: "customer", From: "+14155550142", Tone: toneCustomer, Dial: "sip:+15550100@" + r.sip})
 	waitFor(r.t, 10*time.Second, "alice to be on the call", func() bool { return agentState(r.a, "alice") == acd.OnCall })
 	return &party{name: "customer", tone: toneCustomer, b: b}
 }

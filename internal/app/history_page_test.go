@@ -24,7 +24,7 @@ func TestHistoryPage(t *testing.T) {
 	m, _ := recordedMeta(t, r.a)
 	shots := adminShots(t)
 	// A second sales caller gives up while alice wraps up.
-	c2 := peertest.StartBaresip(t, peertest.BaresipOptions{Name: "customer2", Tone: toneCustomer, Dial: "sip:+15550100@" + r.sip})
+	c2 := peertest.StartBaresip(t, peertest.BaresipOptions{Name: "customer2", From: "+12125550178", Tone: toneCustomer, Dial: "sip:+15550100@" + r.sip})
 	waitFor(t, 10*time.Second, "the second call to wait", func() bool { return len(r.a.Engine().Calls()) == 1 })
 	c2.Command("hangup", "")
 	waitFor(t, 10*time.Second, "the second call to end", func() bool { return len(r.a.Engine().Calls()) == 0 })

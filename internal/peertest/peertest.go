@@ -6,6 +6,7 @@ package peertest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -105,6 +106,9 @@ type BaresipOptions struct {
 	Password string
 	// Dial, if set, is dialled at start ("sip:100@127.0.0.1:5060").
 	Dial string
+	// From is the user part of a plain customer's own address, the caller
+	// number a server sees ("+14155550142"); default Name.
+	From string
 	// Manual leaves incoming calls ringing: nobody answers.
 	Manual bool
 	// MediaEnc, if set, is the account's media encryption: "srtp" (offer
@@ -149,7 +153,7 @@ ctrl_tcp_listen %s
 	if o.Manual {
 		answer = "manual"
 	}
-	account := "<sip:" + o.Name + "@127.0.0.1:" + fmt.Sprint(port) + ">;regint=0;answermode=" + answer + ";audio_codecs=PCMU\n"
+	account := "<sip:" + cmp.Or(o.From, o.Name) + "@127.0.0.1:" + fmt.Sprint(port) + ">;regint=0;answermode=" + answer + ";audio_codecs=PCMU\n"
 	if o.AOR != "" {
 		account = fmt.Sprintf("<%s>;auth_pass=%s;regint=60;answermode=%s;audio_codecs=PCMU\n", o.AOR, o.Password, answer)
 	}
