@@ -170,6 +170,10 @@ func decode(s string) (Params, []byte, []byte, error) {
 	if vals[2] > 255 {
 		return p, nil, nil, fmt.Errorf("%w: parallelism %d out of range", ErrBadHash, vals[2])
 	}
+	// base64 decoding skips line breaks; a hash holds none
+	if strings.ContainsAny(f[4]+f[5], "\r\n") {
+		return p, nil, nil, fmt.Errorf("%w: line break in salt or key", ErrBadHash)
+	}
 	salt, err := b64.Strict().DecodeString(f[4])
 	if err != nil {
 		return p, nil, nil, fmt.Errorf("%w: salt: %w", ErrBadHash, err)
