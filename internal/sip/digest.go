@@ -185,6 +185,9 @@ func (n *nonces) issue(ip netip.Addr) string {
 // check reports whether nonce was issued by n to ip (valid) and, if so,
 // whether it has expired (stale).
 func (n *nonces) check(nonce string, ip netip.Addr) (valid, stale bool) {
+	if strings.ContainsAny(nonce, "\r\n") { // base64 decoding would skip them
+		return false, false
+	}
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
 	if err != nil || len(b) != noncePayload+16 {
 		return false, false

@@ -83,6 +83,9 @@ func TestNonces(t *testing.T) {
 	if valid, _ := n.check(nonce[:len(nonce)-2]+"AA", a); valid {
 		t.Error("tampered nonce accepted")
 	}
+	if valid, _ := n.check(nonce[:4]+"\r\n"+nonce[4:], a); valid {
+		t.Error("nonce with a line break accepted as the nonce without it")
+	}
 	if valid, _ := n.check("not-a-nonce", a); valid {
 		t.Error("garbage accepted")
 	}
