@@ -71,18 +71,24 @@ func parseOffer(raw []byte) (offer, error) {
 		return offer{}, badf("the SDP cannot be parsed: %v", err)
 	}
 	o := offer{sdp: *m.SDP}
-	o.ufrag, _ = d.Attribute("ice-ufrag")
-	o.fingerprint, _ = d.Attribute("fingerprint")
+	// attr is an attribute's value without surrounding blanks: a blank
+	// one counts as missing
+	attr := func(get func(string) (string, bool), key string) string {
+		v, _ := get(key)
+		return strings.TrimSpace(v)
+	}
+	o.ufrag = attr(d.Attribute, "ice-ufrag")
+	o.fingerprint = attr(d.Attribute, "fingerprint")
 	audio := false
 	for i, md := range d.MediaDescriptions {
 		if md.MediaName.Media != "audio" {
 			continue
 		}
 		if o.ufrag == "" {
-			o.ufrag, _ = md.Attribute("ice-ufrag")
+			o.ufrag = attr(md.Attribute, "ice-ufrag")
 		}
 		if o.fingerprint == "" {
-			o.fingerprint, _ = md.Attribute("fingerprint")
+			o.fingerprint = attr(md.Attribute, "fingerprint")
 		}
 		if !audio && offersG711(&d, md) {
 			audio = true
@@ -98,7 +104,7 @@ func parseOffer(raw []byte) (offer, error) {
 	case o.fingerprint == "":
 		return offer{}, badf("the offer has no DTLS fingerprint (a=fingerprint)")
 	}
-	o.fingerprint = strings.ToLower(strings.TrimSpace(o.fingerprint))
+	o.fingerprint = strings.ToLower(o.fingerprint)
 	return o, nil
 }
 
