@@ -2,9 +2,13 @@ package web
 
 import (
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/earshot/earshot/internal/acd"
 	"github.com/earshot/earshot/internal/assist"
+	"github.com/earshot/earshot/internal/events"
 )
 
 // Let Listen In from the listener's side: only team mates who allow it
@@ -88,5 +92,60 @@ func TestListenableAPI(t *testing.T) {
 	expect(t, "carol stops", carol.call("DELETE", "/api/v1/listens/"+ss["id"].(string), nil), 204)
 	if s := carol.call("GET", "/api/v1/me/listenable", nil).json()["colleagues"].([]any)[0].(map[string]any)["session"]; s != nil {
 		t.Fatalf("stopped session still listed: %v", s)
+	}
+}
+
+// TestListenableHints: the event stream tells a user with the listen-in
+// permission, in a bare {"type":"listenable"}, when something happens to
+// a team mate, so the page asks for the list again at once; it names
+// nothing. Another team's agents give no hint, and a user without the
+// permission gets none.
+func TestListenableHints(t *testing.T) {
+	e, de, _ := assistEnv(t)
+	carol, bob := e.login("carol").stream(t), e.login("bob").stream(t)
+	for who, conn := range map[string]*websocket.Conn{"carol": carol, "bob": bob} {
+		if m := next(t, conn); m["type"] != "snapshot" {
+			t.Fatalf("%s: first message %v", who, m)
+		}
+	}
+	onCall := func(agent, call string) {
+		de.onCall(agent, call, "sales")
+		e.bus.Publish(events.Event{Kind: events.AgentState, Agent: agent, State: string(acd.OnCall), Call: call})
+	}
+	onCall("alice", "c1")
+	if m := next(t, carol); describe(m) != "listenable" || len(m) != 1 {
+		t.Fatalf("carol after alice's call: %v, want a bare listenable hint", m)
+	}
+	if err := de.SetListenIn("alice", acd.ListenAll); err != nil {
+		t.Fatal(err)
+	}
+	if m := next(t, carol); describe(m) != "listenable" {
+		t.Fatalf("carol after alice allows listening: %v", m)
+	}
+	// bob is another team's: carol hears nothing of him; bob, without the
+	// permission, gets his own event and row, and no hint of alice's
+	if err := de.SetListenIn("bob", acd.ListenAll); err != nil {
+		t.Fatal(err)
+	}
+	onCall("carol", "c3")
+	for _, want := range []string{"event listen_in bob", "agent bob"} {
+		if m := next(t, bob); describe(m) != want {
+			t.Fatalf("bob: %v, want %s", describe(m), want)
+		}
+	}
+	for {
+		m := next(t, carol)
+		if got := describe(m); got == "listenable" {
+			t.Fatalf("carol hinted about bob")
+		} else if got == "agent carol" {
+			break
+		}
+	}
+	e.bus.Publish(events.Event{Kind: events.ConfigChanged, Actor: "admin"})
+	if m := next(t, carol); describe(m) != "listenable" {
+		t.Fatalf("carol after a configuration change: %v", m)
+	}
+	if m, err := tryNextWithin(bob, 300*time.Millisecond); err == nil {
+		t.Fatalf("bob got %v", m)
 	}
 }

@@ -20,6 +20,9 @@ type viewer struct {
 	queues     map[string]bool // queues holding any of those agents
 	teams      []string        // teams this user is an agent of
 	supTeams   []string        // teams this user supervises
+	// mates are the team mates this user may listen in on, for a user
+	// with the listen-in permission; nil otherwise.
+	mates map[string]bool
 }
 
 // newViewer works out u's visibility under cfg.
@@ -51,6 +54,9 @@ func newViewer(cfg *config.Config, u config.User) *viewer {
 		if v.holdsSupervised(q, teamAgents) {
 			v.queues[q.Name] = true
 		}
+	}
+	if u.ListenIn {
+		v.mates = colleaguesOf(cfg, u.Name)
 	}
 	return v
 }

@@ -125,6 +125,12 @@ type agentMsg struct {
 	Agent AgentRow `json:"agent"`
 }
 
+// listenableMsg tells a user with the listen-in permission that something
+// happened to a team mate, so the list of whom they may listen to may have
+// changed (GET /api/v1/me/listenable). It says nothing more: an agent does
+// not see colleagues' events.
+var listenableMsg = []byte(`{"type":"listenable"}`)
+
 type errorMsg struct {
 	Type  string `json:"type"`
 	For   string `json:"for,omitempty"`
@@ -313,6 +319,7 @@ func (c *Client) snapshot() snapshotMsg {
 // deliver sends e if the user may see it, then the agent's refreshed row.
 func (c *Client) deliver(e events.Event) error {
 	v := c.view.Load()
+	listener := v.mates != nil // before a change of configuration
 	if e.Kind == events.ConfigChanged {
 		cfg := c.s.eng.Config()
 		u, ok := cfg.User(c.user)
@@ -323,20 +330,23 @@ func (c *Client) deliver(e events.Event) error {
 		v = newViewer(cfg, u)
 		c.view.Store(v)
 	}
-	if !v.seesEvent(e, c.s.callQueue) {
-		return nil
+	if v.seesEvent(e, c.s.callQueue) {
+		if err := c.writeJSON(eventMsg{Type: "event", Event: e}); err != nil {
+			return err
+		}
+		if e.Agent != "" && v.seesAgent(e.Agent) {
+			if row, err := c.s.agentRow(e.Agent); err == nil { // else the agent left the configuration
+				if err := c.writeJSON(agentMsg{Type: "agent", Agent: row}); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	if err := c.writeJSON(eventMsg{Type: "event", Event: e}); err != nil {
-		return err
+	// team mates and the permission itself come from the configuration
+	if e.Agent != "" && v.mates[e.Agent] || e.Kind == events.ConfigChanged && (listener || v.mates != nil) {
+		return c.write(listenableMsg)
 	}
-	if e.Agent == "" || !v.seesAgent(e.Agent) {
-		return nil
-	}
-	row, err := c.s.agentRow(e.Agent)
-	if err != nil {
-		return nil // the agent left the configuration
-	}
-	return c.writeJSON(agentMsg{Type: "agent", Agent: row})
+	return nil
 }
 
 func (c *Client) writeJSON(v any) error {

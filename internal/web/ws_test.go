@@ -56,7 +56,12 @@ func next(t *testing.T, conn *websocket.Conn) map[string]any {
 }
 
 func tryNext(conn *websocket.Conn) (map[string]any, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return tryNextWithin(conn, 5*time.Second)
+}
+
+// tryNextWithin reads one message, waiting at most d for it.
+func tryNextWithin(conn *websocket.Conn, d time.Duration) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	_, b, err := conn.Read(ctx)
 	if err != nil {

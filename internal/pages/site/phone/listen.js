@@ -2,16 +2,20 @@
 // the team mates who let colleagues listen and are on a call, a Listen
 // button each, and Stop. The audio comes to this page's own web phone:
 // the ring a Listen starts is answered here at once. Agents get no
-// colleagues' rows on the event stream, so the list is asked for every
-// few seconds and at once after each change of this user's listen-in.
+// colleagues' rows on the event stream; a bare {"type":"listenable"} says
+// something happened to a team mate, and the list is asked for then, at
+// once after each change of this user's listen-in, and now and then in
+// case a hint was missed (a reconnect).
 
 import {api, clock, text} from '/shared/api.js';
 import {sentence} from '/shared/words.js';
 
 const $ = (id) => document.getElementById(id);
 
-// POLL is how often the list is asked for while the card shows.
-const POLL = 3000;
+// POLL is how often the list is asked for while the card shows, with no
+// hint from the event stream; SOON gathers a burst of hints into one ask.
+const POLL = 30000;
+const SOON = 200;
 
 /** Why this user's listen-in ended, in words; '' when they chose it. */
 export function listenEndedWords(reason, agent) {
@@ -55,6 +59,7 @@ export class ListenIn {
     this.busy = ''; // the agent whose button is waiting for the server
     this.note = null; // {kind, text}: the last thing worth saying
     this.timer = 0;
+    this.hinted = 0; // a refresh the event stream asked for, soon
     this.seq = 0; // the latest request's number: an older answer is ignored
   }
 
@@ -73,11 +78,22 @@ export class ListenIn {
   /** Stops asking (sign-out, another window took over). */
   stop() {
     clearTimeout(this.timer);
+    clearTimeout(this.hinted);
     this.timer = 0;
+    this.hinted = 0;
     this.seq++;
     this.allowed = false;
     this.session = null;
     this.wanted = '';
+  }
+
+  /** Takes the event stream's hint that a team mate's call or state changed. */
+  onHint() {
+    if (!this.allowed || this.hinted) return;
+    this.hinted = setTimeout(() => {
+      this.hinted = 0;
+      this.refresh();
+    }, SOON);
   }
 
   /** Asks for the list now, then every POLL ms. */

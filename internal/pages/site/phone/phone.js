@@ -151,6 +151,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'snapshot':
       setAgent((msg.agents || []).find((a) => a.name === S.me.user) || S.agent);
+      listenIn.onHint(); // hints sent while the stream was down are lost
       break;
     case 'agent':
       if (msg.agent && msg.agent.name === S.me.user) setAgent(msg.agent);
@@ -158,6 +159,9 @@ function onMessage(msg) {
     case 'event':
       onEvent(msg.event || {});
       break;
+    case 'listenable':
+      listenIn.onHint();
+      return;
     case 'rtc.answer':
     case 'rtc.candidate':
       phone.onMessage(msg);
