@@ -106,7 +106,7 @@ func TestPhonePageListenIn(t *testing.T) {
 		return false
 	})
 	carol.WaitTrue(wait, "card says listening", `document.getElementById('colleagues-status').textContent === "Listening in on Alice Johnson's call. Nobody hears you." && document.querySelector('`+mate+`').dataset.mode === 'listen'`)
-	carol.WaitTrue(wait, "call card: listening, Stop listening", `earshotTest.state() === 'on_call' && document.getElementById('call-kind').textContent.startsWith('Listening to') && document.getElementById('hangup-text').textContent === 'Stop listening' && document.getElementById('mute').hidden`)
+	carol.WaitTrue(wait, "call card: listening, Stop listening", `earshotTest.state() === 'on_call' && document.getElementById('badge-text').textContent === 'Listening in' && document.getElementById('state-time').textContent === '' && document.getElementById('call-kind').textContent.startsWith('Listening to') && document.getElementById('hangup-text').textContent === 'Stop listening' && document.getElementById('mute').hidden`)
 	carol.WaitTrue(wait, "whose call, not the customer's number", `document.getElementById('call-caller').textContent === "Alice Johnson's call" && !document.body.innerText.includes('+15550142')`)
 	var got struct {
 		Colleagues []struct {

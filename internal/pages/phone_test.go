@@ -50,8 +50,11 @@ func TestPhonePage(t *testing.T) {
 	r := phonetest.Start(t, phonetest.Options{Pages: pages.FS(), WrapUp: 5 * time.Minute})
 	r.RouteCalls()
 	b := browsertest.Start(t, browsertest.Options{FakeMicWAV: mic})
+	// shot pictures the page from its top, as one sees it on arriving
+	// (a click lower down scrolls the window)
 	shot := func(name string) {
 		t.Helper()
+		b.Eval(`window.scrollTo(0, 0)`, nil)
 		b.Screenshot(filepath.Join(shots, name+".png"))
 	}
 	uiState := func(want string) {
@@ -244,7 +247,7 @@ func TestPhonePageSupervisor(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Ring: %v", err)
 	}
-	b.WaitTrue(wait, "assisting", `earshotTest.state() === 'on_call' && document.getElementById('call-kind').textContent === 'Assisting Alice Johnson'`)
+	b.WaitTrue(wait, "assisting", `earshotTest.state() === 'on_call' && document.getElementById('call-kind').textContent === 'Assisting Alice Johnson' && document.getElementById('badge-text').textContent === 'Assisting'`)
 	hung := make(chan string, 1)
 	r.Phones.OnHangup(func(user, call string) { hung <- user + " " + call })
 	b.Click("#hangup")

@@ -91,14 +91,20 @@ function drawPage() {
   drawNotices();
 }
 
+// SIDE_LABEL names a connected call of this page's that is not a customer
+// routed to this user: one the user listens to or assists. The agent
+// state does not change for it, so the badge says what the user is doing.
+const SIDE_LABEL = {listen: 'Listening in', assist: 'Assisting'};
+
 function drawState(st, now) {
   const badge = $('badge');
   badge.dataset.state = st;
-  text($('badge-text'), STATE_LABEL[st] || st);
+  const side = st === 'on_call' && S.call && SIDE_LABEL[S.call.kind];
+  text($('badge-text'), side || STATE_LABEL[st] || st);
   const a = S.agent;
   text($('state-reason'), st === 'not_ready' && a && a.reason ? sentence(a.reason).replace(/\.$/, '') : '');
   const since = a && a.since ? Date.parse(a.since) : 0;
-  text($('state-time'), since && isAgent() && st !== 'offline' ? `for ${clock(now - since)}` : '');
+  text($('state-time'), since && isAgent() && st !== 'offline' && !side ? `for ${clock(now - since)}` : '');
 
   const agent = isAgent();
   $('state-controls-label').closest('.state-controls').hidden = !agent;
