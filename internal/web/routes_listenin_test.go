@@ -123,10 +123,13 @@ func TestListenableHints(t *testing.T) {
 		t.Fatalf("carol after alice allows listening: %v", m)
 	}
 	// bob is another team's: carol hears nothing of him; bob, without the
-	// permission, gets his own event and row, and no hint of alice's
+	// permission, gets his own event and row, and no hint of alice's. An
+	// event of alice's that changes neither her state nor her Let Listen
+	// In (a help request) gives no hint either.
 	if err := de.SetListenIn("bob", acd.ListenAll); err != nil {
 		t.Fatal(err)
 	}
+	e.bus.Publish(events.Event{Kind: events.HelpState, Agent: "alice", State: "requested"})
 	onCall("carol", "c3")
 	for _, want := range []string{"event listen_in bob", "agent bob"} {
 		if m := next(t, bob); describe(m) != want {
@@ -136,7 +139,7 @@ func TestListenableHints(t *testing.T) {
 	for {
 		m := next(t, carol)
 		if got := describe(m); got == "listenable" {
-			t.Fatalf("carol hinted about bob")
+			t.Fatalf("carol hinted about bob, or about alice's help request")
 		} else if got == "agent carol" {
 			break
 		}

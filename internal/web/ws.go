@@ -125,10 +125,10 @@ type agentMsg struct {
 	Agent AgentRow `json:"agent"`
 }
 
-// listenableMsg tells a user with the listen-in permission that something
-// happened to a team mate, so the list of whom they may listen to may have
-// changed (GET /api/v1/me/listenable). It says nothing more: an agent does
-// not see colleagues' events.
+// listenableMsg tells a user with the listen-in permission that a team
+// mate's state or Let Listen In changed, so the list of whom they may
+// listen to may have changed (GET /api/v1/me/listenable). It says nothing
+// more: an agent does not see colleagues' events.
 var listenableMsg = []byte(`{"type":"listenable"}`)
 
 type errorMsg struct {
@@ -342,8 +342,10 @@ func (c *Client) deliver(e events.Event) error {
 			}
 		}
 	}
-	// team mates and the permission itself come from the configuration
-	if e.Agent != "" && v.mates[e.Agent] || e.Kind == events.ConfigChanged && (listener || v.mates != nil) {
+	// whom one may listen to follows the mates' states and Let Listen In;
+	// the mates and the permission come from the configuration
+	mateChanged := (e.Kind == events.AgentState || e.Kind == events.ListenIn) && v.mates[e.Agent]
+	if mateChanged || e.Kind == events.ConfigChanged && (listener || v.mates != nil) {
 		return c.write(listenableMsg)
 	}
 	return nil

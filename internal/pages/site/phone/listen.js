@@ -15,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 // POLL is how often the list is asked for while the card shows, with no
 // hint from the event stream; SOON gathers a burst of hints into one ask.
 const POLL = 30000;
-const SOON = 200;
+const SOON = 500;
 
 /** Why this user's listen-in ended, in words; '' when they chose it. */
 export function listenEndedWords(reason, agent) {
@@ -87,7 +87,7 @@ export class ListenIn {
     this.wanted = '';
   }
 
-  /** Takes the event stream's hint that a team mate's call or state changed. */
+  /** Takes the event stream's hint that a team mate's state or Let Listen In changed. */
   onHint() {
     if (!this.allowed || this.hinted) return;
     this.hinted = setTimeout(() => {
