@@ -342,3 +342,59 @@ func TestTrunkAccepts(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoListenToABot: in the demo a person with the listen-in
+// permission has someone to listen to at once. Five simulated customers
+// call sales, so every sales bot is on a call; Chromium, signed in on
+// /phone as alice, finds the bots that let colleagues listen in on her
+// Listen in card, listens to one, hears the call (energy in the speech
+// band, where her page was silent before), and stops.
+func TestDemoListenToABot(t *testing.T) {
+	a := demoApp(t, 0)
+	const (
+		wait     = 20 * time.Second
+		speaking = -30.0
+		silent   = -60.0
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 5 {
+		go a.Callers().Call(ctx, "+15550100", time.Minute)
+	}
+	waitFor(t, wait, "every sales bot on a call", func() bool {
+		for _, bot := range []string{"bob", "carol", "dave", "erin", "frank"} {
+			if agentState(a, bot) != acd.OnCall {
+				return false
+			}
+		}
+		return true
+	})
+
+	b := browsertest.Start(t, browsertest.Options{})
+	signInPhone(b, "http://"+a.HTTPAddr(), "alice")
+	b.WaitTrue(wait, "audio connected", `earshotTest.audio() === 'connected'`)
+	b.WaitTrue(wait, "bob and carol listed, who let colleagues listen in", `earshotTest.listenable().join() === 'bob,carol' || earshotTest.listenable().join() === 'carol,bob'`)
+	var before float64
+	b.Eval(`earshotTest.speechLevel()`, &before)
+	if before > silent {
+		t.Errorf("the page hears %.1f dB in the speech band before listening", before)
+	}
+	b.WaitTrue(wait, "Listen offered", `!document.querySelector('li[data-agent="bob"] .mate-action').disabled`)
+	b.Click(`li[data-agent="bob"] .mate-action`)
+	b.WaitTrue(wait, "listening to bob", `earshotTest.state() === 'on_call' && document.getElementById('badge-text').textContent === 'Listening in' && document.querySelector('li[data-agent="bob"]').dataset.mode === 'listen'`)
+	best := -200.0
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline) && best <= speaking; time.Sleep(100 * time.Millisecond) {
+		var level float64
+		b.Eval(`earshotTest.speechLevel()`, &level)
+		best = max(best, level)
+	}
+	t.Logf("listening to bob's call: %.1f dB in 300–3400 Hz; %.1f dB before", best, before)
+	if best <= speaking {
+		t.Fatalf("alice hears nothing of bob's call: %.1f dB in the speech band", best)
+	}
+	b.Click(`li[data-agent="bob"] .mate-action`)
+	b.WaitTrue(wait, "stopped", `earshotTest.state() !== 'on_call' && document.getElementById('colleagues-status').textContent === 'You stopped listening in on Bob Martinez.'`)
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
+	}
+}

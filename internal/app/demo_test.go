@@ -78,4 +78,23 @@ func TestDemoComesAlive(t *testing.T) {
 	if placed, _ := a.Callers().Counts(); placed == 0 {
 		t.Error("the simulator placed no calls")
 	}
+
+	// alice, a person with the listen-in permission, finds a bot team
+	// mate on a call who lets colleagues listen in.
+	alice := newClient(t, a)
+	alice.login("alice")
+	var mates struct {
+		Colleagues []struct{ Name string }
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		if code := alice.do("GET", "/api/v1/me/listenable", nil, &mates); code != 200 {
+			t.Fatalf("alice's listenable colleagues: %d", code)
+		}
+		if len(mates.Colleagues) > 0 || time.Now().After(end) {
+			break
+		}
+	}
+	if len(mates.Colleagues) == 0 {
+		t.Error("no bot team mate of alice's lets colleagues listen in while on a call")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -19,6 +20,7 @@ type Control interface {
 	SetState(agent string, st acd.State, reason, actor string) error
 	RequestHelp(agent string) error
 	CancelHelp(agent string) error
+	SetListenIn(agent string, mode acd.ListenIn) error
 	Agents() []acd.AgentView
 }
 
@@ -36,6 +38,15 @@ type Bots struct {
 	calls    map[string]*botCall // by agent
 	hangUp   func(user, callID string)
 	answered int // calls the bots have answered
+}
+
+// letsListen reports whether a bot lets colleagues listen to its calls:
+// about half do, chosen by name so that it is the same bots every time,
+// and a person with the listen-in permission can try it at once.
+func letsListen(name string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return h.Sum32()%2 == 0
 }
 
 // shortCalls is how many of the bots' first calls are short, so that a
@@ -157,6 +168,11 @@ func (b *Bots) Run(ctx context.Context) {
 	for name := range b.names {
 		if err := b.ctl.SetState(name, acd.Available, "", ""); err != nil && !errors.Is(err, acd.ErrNotAllowed) {
 			b.log.Warn("bot login", "agent", name, "err", err)
+		}
+		if letsListen(name) {
+			if err := b.ctl.SetListenIn(name, acd.ListenAll); err != nil {
+				b.log.Warn("bot lets colleagues listen in", "agent", name, "err", err)
+			}
 		}
 	}
 	tick := time.NewTicker(2 * time.Second)

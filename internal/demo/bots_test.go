@@ -3,6 +3,8 @@ package demo
 import (
 	"testing"
 	"time"
+
+	"github.com/earshot/earshot/internal/config"
 )
 
 // TestFirstCallsAreShort: the bots' first calls end soon enough for After
@@ -15,6 +17,23 @@ func TestFirstCallsAreShort(t *testing.T) {
 		}
 		if n >= shortCalls && (got < 15*time.Second || got >= time.Minute) {
 			t.Errorf("call %d: talk %v, want 15–60 s", n, got)
+		}
+	}
+}
+
+// TestSomeBotsLetColleaguesListen: in each team of the demo, some bots let
+// colleagues listen to their calls and some do not, so a person with the
+// listen-in permission has someone to listen to.
+func TestSomeBotsLetColleaguesListen(t *testing.T) {
+	for _, team := range config.Demo().Teams {
+		lets := 0
+		for _, a := range team.Agents {
+			if letsListen(a) {
+				lets++
+			}
+		}
+		if lets == 0 || lets == len(team.Agents) {
+			t.Errorf("team %s: %d of %d agents let colleagues listen in", team.Name, lets, len(team.Agents))
 		}
 	}
 }
