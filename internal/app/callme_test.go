@@ -356,6 +356,13 @@ func TestDemoListenToABot(t *testing.T) {
 		speaking = -30.0
 		silent   = -60.0
 	)
+	// alice's page first, so that she listens soon after the bots answer:
+	// a bot's call lasts 15 s at least
+	b := browsertest.Start(t, browsertest.Options{})
+	signInPhone(b, "http://"+a.HTTPAddr(), "alice")
+	b.WaitTrue(wait, "audio connected", `earshotTest.audio() === 'connected'`)
+	b.WaitTrue(wait, "an empty Listen in card", `!document.getElementById('colleagues-card').hidden && earshotTest.listenable().length === 0`)
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for range 5 {
@@ -369,10 +376,6 @@ func TestDemoListenToABot(t *testing.T) {
 		}
 		return true
 	})
-
-	b := browsertest.Start(t, browsertest.Options{})
-	signInPhone(b, "http://"+a.HTTPAddr(), "alice")
-	b.WaitTrue(wait, "audio connected", `earshotTest.audio() === 'connected'`)
 	b.WaitTrue(wait, "bob and carol listed, who let colleagues listen in", `earshotTest.listenable().join() === 'bob,carol' || earshotTest.listenable().join() === 'carol,bob'`)
 	var before float64
 	b.Eval(`earshotTest.speechLevel()`, &before)

@@ -58,6 +58,11 @@ func (a *App) startDemo(cfg *config.Config) error {
 		return err
 	}
 	b.OnHangUp(a.flow.BrowserHungUp)
+	if a.opts.CallsPerMinute == 0 {
+		// No simulated callers: the calls are the person's own (Call me),
+		// and nothing needs After Call Work to show early.
+		b.ShortFirstCalls(0)
+	}
 	a.endpoints.bots = b
 	var dids []string
 	for _, d := range cfg.DIDs {

@@ -34,10 +34,11 @@ type Bots struct {
 	log    *slog.Logger
 	names  map[string]bool
 
-	mu       sync.Mutex          // guards calls, hangUp and answered
+	mu       sync.Mutex          // guards calls, hangUp, answered and short
 	calls    map[string]*botCall // by agent
 	hangUp   func(user, callID string)
 	answered int // calls the bots have answered
+	short    int // how many of the first calls are short
 }
 
 // letsListen reports whether a bot lets colleagues listen to its calls:
@@ -49,13 +50,23 @@ func letsListen(name string) bool {
 	return h.Sum32()%2 == 0
 }
 
-// shortCalls is how many of the bots' first calls are short, so that a
-// newcomer sees After Call Work within the demo's first half minute.
+// shortCalls is how many of the bots' first calls are short by default,
+// so that a newcomer sees After Call Work within the demo's first half
+// minute.
 const shortCalls = 2
 
-// talkTime is how long a bot talks on its n-th answered call (from 0).
-func talkTime(n int) time.Duration {
-	if n < shortCalls {
+// ShortFirstCalls sets how many of the bots' first calls last 8–12 s
+// rather than 15–60 s (default shortCalls).
+func (b *Bots) ShortFirstCalls(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.short = n
+}
+
+// talkTime is how long a bot talks on its n-th answered call (from 0)
+// when the first short ones are short.
+func talkTime(n, short int) time.Duration {
+	if n < short {
 		return time.Duration(8+rand.IntN(5)) * time.Second
 	}
 	return time.Duration(15+rand.IntN(45)) * time.Second
@@ -78,7 +89,7 @@ func NewBots(ctl Control, m *media.Engine, voiceDir string, names []string, log 
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bots{ctl: ctl, media: m, voices: v, log: log, names: map[string]bool{}, calls: map[string]*botCall{}}
+	b := &Bots{ctl: ctl, media: m, voices: v, log: log, names: map[string]bool{}, calls: map[string]*botCall{}, short: shortCalls}
 	for _, n := range names {
 		b.names[n] = true
 	}
@@ -125,7 +136,7 @@ func (b *Bots) Ring(ctx context.Context, user, callID, caller, queue string) (*m
 	voice.Play(pick(b.voices.agent))
 	bc := &botCall{call: callID, leg: leg, voice: voice}
 	b.mu.Lock()
-	talk := talkTime(b.answered)
+	talk := talkTime(b.answered, b.short)
 	b.answered++
 	b.mu.Unlock()
 	bc.hangupTimer = time.AfterFunc(talk, func() {
