@@ -94,6 +94,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.String("remote", s.opts.ClientIP(r)),
 			)
 		}()
+		s.opts.Proxies.ForwardHost(r)
 		next.ServeHTTP(sw, r)
 	})
 }

@@ -99,6 +99,43 @@ func (p *Proxies) ForwardedTLS(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(last), "https")
 }
 
+// ForwardHost takes the host a client asked a trusted proxy for
+// (X-Forwarded-Host, the last value: the one the proxy next to earshot
+// wrote) as the request's Host, so that the same-origin checks of the API
+// and the event stream compare a browser's Origin with the name it used,
+// even behind a proxy that sends earshot a Host of its own. From anyone
+// else, or when the header is missing or not a host name, Host stays.
+func (p *Proxies) ForwardHost(r *http.Request) {
+	if _, ok := p.fromProxy(r); !ok {
+		return
+	}
+	vals := r.Header.Values("X-Forwarded-Host")
+	if len(vals) == 0 {
+		return
+	}
+	last := vals[len(vals)-1]
+	if j := strings.LastIndexByte(last, ','); j >= 0 {
+		last = last[j+1:]
+	}
+	if h := strings.TrimSpace(last); hostLike(h) {
+		r.Host = h
+	}
+}
+
+// hostLike reports whether s can be a Host header: a name or an address,
+// with a port or not.
+func hostLike(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-_:[]", c)) {
+			return false
+		}
+	}
+	return true
+}
+
 // parseHop reads one address as proxies write it: "192.0.2.7",
 // "2001:db8::1", "[2001:db8::1]", or any of those with a port.
 func parseHop(s string) (netip.Addr, bool) {

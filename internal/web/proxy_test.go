@@ -217,6 +217,16 @@ func FuzzClientIP(f *testing.F) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote
 		r.Header.Set("X-Forwarded-For", xff)
+		// the same bytes as X-Forwarded-Host: Host changes only from a
+		// trusted proxy, and only to something host-like
+		r.Header.Set("X-Forwarded-Host", xff)
+		host := r.Host
+		p.ForwardHost(r)
+		if r.Host != host {
+			if rem, ok := parseHop(remote); !ok || !p.trusts(rem) || !hostLike(r.Host) || strings.ContainsAny(r.Host, " ,/") {
+				t.Fatalf("X-Forwarded-Host %q from %q made Host %q", xff, remote, r.Host)
+			}
+		}
 		got := p.ClientIP(r)
 		rem, ok := parseHop(remote)
 		if !ok {
@@ -245,4 +255,44 @@ func FuzzClientIP(f *testing.F) {
 		}
 		t.Fatalf("ClientIP = %s: not the remote %q nor in %q", a, remote, xff)
 	})
+}
+
+// TestForwardedHost: behind a trusted proxy that sends a Host of its own,
+// X-Forwarded-Host is the name the browser used, and the event stream and
+// the API accept that origin; from an untrusted address the header
+// changes nothing, and a header that is no host name is ignored.
+func TestForwardedHost(t *testing.T) {
+	const site = "https://earshot.example.com"
+	for _, tc := range []struct {
+		name    string
+		trusted bool
+		xfh     string
+		ok      bool
+	}{
+		{"trusted proxy names the host", true, "earshot.example.com", true},
+		{"the nearest proxy's value counts", true, "evil.example, earshot.example.com", true},
+		{"no header", true, "", false},
+		{"not a host name", true, "earshot.example.com/x", false},
+		{"untrusted sender", false, "earshot.example.com", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) {
+				if tc.trusted {
+					o.Proxies = NewProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
+				}
+			})
+			alice := e.login("alice")
+			_, res, err := alice.dial(t, "Origin", site, "X-Forwarded-Host", tc.xfh)
+			if tc.ok && err != nil {
+				t.Fatalf("event stream from %s: %v", site, err)
+			}
+			if !tc.ok && (err == nil || res == nil || res.StatusCode != 403) {
+				t.Fatalf("event stream from %s: %v, want 403", site, err)
+			}
+			code := alice.call("PUT", "/api/v1/me/state", map[string]string{"state": "available"}, "Origin", site, "X-Forwarded-Host", tc.xfh).status
+			if want := map[bool]int{true: 200, false: 403}[tc.ok]; code != want {
+				t.Fatalf("state change from %s: %d, want %d", site, code, want)
+			}
+		})
+	}
 }
