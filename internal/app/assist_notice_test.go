@@ -17,16 +17,7 @@ const noticeTone = 1400
 // beeps; the customer's does not.
 func TestAssistNoticeOnAgentPhone(t *testing.T) {
 	r := newAssistRig(t, nil)
-	alice := r.phone("alice", toneAgent)
-	sam := r.reachable("sam", toneSam, false)
-	samC, aliceC := r.login("sam"), r.login("alice")
-	if code := samC.do("PUT", "/api/v1/me/assist-endpoint", map[string]string{"kind": "phone", "target": sam.uri}, nil); code != 200 {
-		t.Fatalf("sam signs in with his phone: %d", code)
-	}
-	if code := aliceC.do("PUT", "/api/v1/me/state", map[string]string{"state": "available"}, nil); code != 200 {
-		t.Fatalf("alice available: %d", code)
-	}
-	cust := r.customer()
+	alice, samC, cust := r.samOnPhoneAliceOnCall()
 	m0 := marks(cust, alice)
 	if code := samC.do("POST", "/api/v1/agents/alice/assist", nil, nil); code != 201 {
 		t.Fatalf("sam assists alice: %d", code)

@@ -115,6 +115,24 @@ func (r *assistRig) customer() *party {
 	return &party{name: "customer", tone: toneCustomer, b: b}
 }
 
+// samOnPhoneAliceOnCall readies the usual assist: alice's SIP phone
+// (1000 Hz) and sam's (1700 Hz), sam signed in with his phone for assist
+// audio, alice Available, and a customer (440 Hz) on her call. It returns
+// alice's phone, sam's client and the customer.
+func (r *assistRig) samOnPhoneAliceOnCall() (alice *party, samC *client, cust *party) {
+	r.t.Helper()
+	alice = r.phone("alice", toneAgent)
+	sam := r.reachable("sam", toneSam, false)
+	samC, aliceC := r.login("sam"), r.login("alice")
+	if code := samC.do("PUT", "/api/v1/me/assist-endpoint", map[string]string{"kind": "phone", "target": sam.uri}, nil); code != 200 {
+		r.t.Fatalf("sam signs in with his phone: %d", code)
+	}
+	if code := aliceC.do("PUT", "/api/v1/me/state", map[string]string{"state": "available"}, nil); code != 200 {
+		r.t.Fatalf("alice available: %d", code)
+	}
+	return alice, samC, r.customer()
+}
+
 // session waits until the desk has a session of user on agent in mode,
 // and returns it.
 func (r *assistRig) session(user string, mode assist.Mode) assist.Session {

@@ -58,16 +58,7 @@ func recordedMeta(t *testing.T, a *App) (callflow.RecordingMeta, string) {
 func assistedRecordedCall(t *testing.T) (*assistRig, string) {
 	t.Helper()
 	r := newAssistRig(t, recordSales)
-	r.phone("alice", toneAgent)
-	sam := r.reachable("sam", toneSam, false)
-	samC, aliceC := r.login("sam"), r.login("alice")
-	if code := samC.do("PUT", "/api/v1/me/assist-endpoint", map[string]string{"kind": "phone", "target": sam.uri}, nil); code != 200 {
-		t.Fatalf("sam signs in with his phone: %d", code)
-	}
-	if code := aliceC.do("PUT", "/api/v1/me/state", map[string]string{"state": "available"}, nil); code != 200 {
-		t.Fatalf("alice available: %d", code)
-	}
-	cust := r.customer()
+	_, samC, cust := r.samOnPhoneAliceOnCall()
 	var started struct{ Session assist.Session }
 	if code := samC.do("POST", "/api/v1/agents/alice/assist", nil, &started); code != 201 {
 		t.Fatalf("sam assists alice: %d", code)

@@ -105,13 +105,7 @@ func TestMonitorPageFloor(t *testing.T) {
 	}
 
 	b := browsertest.Start(t, browsertest.Options{Width: 1440, Height: 900})
-	b.Open(m.URL + "/monitor")
-	signIn(t, b, "sam")
-	b.WaitVisible("#signin-form")
-	b.Click("#signin-phone")
-	b.Type("#signin-target", "+1 (555) 010-0100")
-	b.Click("#signin-submit")
-	b.WaitVisible("#monitor-view")
+	openMonitorOnPhone(t, b, m.URL)
 	b.WaitTrue(wait, "every agent shown", fmt.Sprintf(`earshotTest.shownAgents().length === %d`, len(floor)))
 	b.WaitTrue(wait, "wendy's pop-up", `earshotTest.toasts().join() === 'wendy' && document.querySelector('tr[data-agent="wendy"]').classList.contains('flash')`)
 	b.WaitTrue(wait, "pop-ups in place", `[...document.querySelectorAll('.toast')].every(t => t.getAnimations().every(a => a.playState === 'finished'))`)

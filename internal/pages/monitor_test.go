@@ -143,6 +143,19 @@ func signIn(t testing.TB, b *browsertest.Browser, user string) {
 	b.Click("#login-submit")
 }
 
+// openMonitorOnPhone opens /monitor at base as sam, with his assist
+// audio on the phone number +1 (555) 010-0100.
+func openMonitorOnPhone(t testing.TB, b *browsertest.Browser, base string) {
+	t.Helper()
+	b.Open(base + "/monitor")
+	signIn(t, b, "sam")
+	b.WaitVisible("#signin-form")
+	b.Click("#signin-phone")
+	b.Type("#signin-target", "+1 (555) 010-0100")
+	b.Click("#signin-submit")
+	b.WaitVisible("#monitor-view")
+}
+
 // The monitor end to end, with the real control plane, assist desk, web
 // edge and web phones: sign-in both ways, live rows, sort and filter, a
 // help request from pop-up to assist, the assist panel in every mode with
@@ -523,13 +536,7 @@ func TestMonitorPhoneAudio(t *testing.T) {
 	m.onCall("alice", "+15550142")
 
 	b := browsertest.Start(t, browsertest.Options{Width: 1280, Height: 800})
-	b.Open(r.URL + "/monitor")
-	signIn(t, b, "sam")
-	b.WaitVisible("#signin-form")
-	b.Click("#signin-phone")
-	b.Type("#signin-target", "+1 (555) 010-0100")
-	b.Click("#signin-submit")
-	b.WaitVisible("#monitor-view")
+	openMonitorOnPhone(t, b, r.URL)
 	b.WaitTrue(wait, "the chip shows the number", `document.getElementById('audio-chip-text').textContent === '+15550100100'`)
 	if ep, _ := r.Desk.Endpoint("sam"); ep.Kind != assist.EndpointPhone || ep.Target != "+15550100100" {
 		t.Fatalf("desk endpoint %+v", ep)
