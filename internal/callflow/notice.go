@@ -1,7 +1,6 @@
 package callflow
 
 import (
-	"encoding/binary"
 	"math"
 	"sync"
 	"time"
@@ -11,9 +10,9 @@ import (
 
 // An agent on a SIP phone has no page to say that a supervisor has started
 // assisting, so their phone plays a notice: two short, quiet beeps. The
-// beeps come from a leg of the call's room that only the agent hears, so
-// the customer never hears them, and the agent still hears the customer
-// while they play.
+// beeps are the voice of a leg of the call's room that only the agent
+// hears (media.Leg.Speak), so the customer never hears them, and the agent
+// still hears the customer while they play.
 
 // noticeFreq is the beeps' pitch, away from the tones of speech's
 // strongest harmonics and of the tests' parties.
@@ -30,33 +29,24 @@ var noticeCadence = []bool{
 	true, true, true, true, true, true, true, true,
 }
 
-// noticeDrain is how many frames the notice's leg stays after its last
-// packet, so the mixer's jitter buffer plays the whole of it.
-const noticeDrain = 10
-
-// noticePackets are the notice's RTP packets (PCMU), made once and only
-// read afterwards.
-var noticePackets = sync.OnceValue(func() [][]byte {
-	var pcm [media.FrameSamples]int16
-	out := make([][]byte, len(noticeCadence))
+// noticeSound is the notice's audio, made once and only read afterwards.
+var noticeSound = sync.OnceValue(func() media.Source {
+	pcm := make([]int16, len(noticeCadence)*media.FrameSamples)
 	for i, on := range noticeCadence {
-		pkt := make([]byte, 12+media.FrameSamples)
-		pkt[0], pkt[1] = 0x80, byte(media.PCMU)
-		binary.BigEndian.PutUint16(pkt[2:], uint16(i))
-		binary.BigEndian.PutUint32(pkt[4:], uint32(i*media.FrameSamples))
-		binary.BigEndian.PutUint32(pkt[8:], 0x6e6f7469)
-		for j := range pcm {
-			pcm[j] = 0
-			if on {
-				n := float64(j) // each beep starts at phase 0
-				pcm[j] = int16(math.Round(noticeLevel * 32767 * math.Sin(2*math.Pi*noticeFreq*n/8000)))
-			}
+		if !on {
+			continue
 		}
-		media.Encode(media.PCMU, pkt[12:], pcm[:])
-		out[i] = pkt
+		for j := range media.FrameSamples {
+			n := float64(j) // each frame of a beep starts at phase 0
+			pcm[i*media.FrameSamples+j] = int16(math.Round(noticeLevel * 32767 * math.Sin(2*math.Pi*noticeFreq*n/8000)))
+		}
 	}
-	return out
+	return media.NewClipSource(pcm)
 })
+
+// noticeTime is how long the notice's leg stays in the call: the notice,
+// and a little more, so that its end is heard whole.
+var noticeTime = time.Duration(len(noticeCadence)+5) * frameTime
 
 // notifyAgent plays the assist notice to the call's agent when they are
 // on a SIP phone. The caller holds f.mu.
@@ -70,6 +60,7 @@ func (f *Flow) notifyAgent(lc *liveCall) {
 		f.log.Warn("assist notice", "call", lc.id, "err", err)
 		return
 	}
+	leg.Speak(noticeSound())
 	if err := lc.room.Add(leg); err != nil {
 		f.log.Warn("assist notice", "call", lc.id, "err", err)
 		_ = leg.Close()
@@ -77,21 +68,11 @@ func (f *Flow) notifyAgent(lc *liveCall) {
 	}
 	lc.notice = leg
 	f.applyHearing(lc)
-	go f.playNotice(lc, leg)
+	time.AfterFunc(noticeTime, func() { f.endNotice(lc, leg) })
 }
 
-// playNotice feeds the notice into its leg at the pace of the audio, then
-// takes the leg out of the call.
-func (f *Flow) playNotice(lc *liveCall, leg *media.Leg) {
-	tick := time.NewTicker(frameTime)
-	defer tick.Stop()
-	pkts := noticePackets()
-	for i := 0; i < len(pkts)+noticeDrain; i++ {
-		if i < len(pkts) {
-			leg.Deliver(pkts[i])
-		}
-		<-tick.C
-	}
+// endNotice takes the notice's leg out of the call once it has played.
+func (f *Flow) endNotice(lc *liveCall, leg *media.Leg) {
 	f.mu.Lock()
 	if lc.notice == leg {
 		lc.notice = nil

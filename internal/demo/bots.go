@@ -72,11 +72,11 @@ func talkTime(n, short int) time.Duration {
 	return time.Duration(15+rand.IntN(45)) * time.Second
 }
 
-// botCall is a bot's audio: leg joins the call's room; voice plays the
-// bot's phrase into it over loopback.
+// botCall is a bot's audio: leg joins the call's room and speaks the
+// bot's phrase (media.Leg.Speak); what it is sent goes nowhere.
 type botCall struct {
 	call        string
-	leg, voice  *media.Leg
+	leg         *media.Leg
 	hangupTimer *time.Timer
 }
 
@@ -119,22 +119,12 @@ func (b *Bots) Ring(ctx context.Context, user, callID, caller, queue string) (*m
 		return nil, ctx.Err()
 	case <-time.After(time.Duration(1500+rand.IntN(3000)) * time.Millisecond):
 	}
-	leg, err := b.media.NewRTPLeg()
+	leg, err := b.media.NewPacketLeg(func([]byte) error { return nil }, byte(media.PCMU), 0)
 	if err != nil {
 		return nil, err
 	}
-	voice, err := b.media.NewRTPLeg()
-	if err != nil {
-		leg.Close()
-		return nil, err
-	}
-	if err := errors.Join(leg.SetRemote(voice.LocalAddr(), 0, 0), voice.SetRemote(leg.LocalAddr(), 0, 0)); err != nil {
-		leg.Close()
-		voice.Close()
-		return nil, err
-	}
-	voice.Play(pick(b.voices.agent))
-	bc := &botCall{call: callID, leg: leg, voice: voice}
+	leg.Speak(pick(b.voices.agent))
+	bc := &botCall{call: callID, leg: leg}
 	b.mu.Lock()
 	talk := talkTime(b.answered, b.short)
 	b.answered++
@@ -169,7 +159,6 @@ func (b *Bots) Ended(user, callID, reason string) {
 func (bc *botCall) close() {
 	bc.hangupTimer.Stop()
 	bc.leg.Close()
-	bc.voice.Close()
 }
 
 // Run logs the bots in and keeps them working until ctx ends: Ready after

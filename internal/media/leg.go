@@ -49,6 +49,8 @@ type Leg struct {
 	held      bool
 	source    Source
 	playN     int // next frame of source to play
+	voice     Source
+	voiceN    int // next frame of voice to speak
 	dtmfOut   dtmfSender
 	srtp      *srtpPair // nil: plain RTP
 	rt        legRuntime
@@ -228,6 +230,21 @@ func (l *Leg) Play(s Source) {
 	l.source = s
 	l.playN = 0
 	l.e.mu.Unlock()
+}
+
+// Speak makes s the leg's voice: while s lasts, legs that hear this one in
+// a room hear s rather than what the leg receives (nil stops, and so does
+// a Source that ends). Each call starts s from its beginning. A leg that
+// speaks is mixed into what others hear, never forwarded, so its voice
+// needs no packets: an announcement or a notice joins a call this way,
+// made by the workers at the pace of the call's own audio.
+func (l *Leg) Speak(s Source) {
+	l.e.mu.Lock()
+	defer l.e.mu.Unlock()
+	l.voice, l.voiceN = s, 0
+	if l.room != nil {
+		l.room.dirty = true
+	}
 }
 
 // OnDTMF sets the function called with each DTMF digit the leg sends

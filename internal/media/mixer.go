@@ -7,7 +7,15 @@ func (w *worker) produce(f int64) {
 		if l.connected && f-l.rt.in.lastFromRemote >= latchHold {
 			l.unlatch()
 		}
-		if l.rt.needPCM {
+		switch {
+		case l.voice != nil:
+			if !l.voice.Frame(l.voiceN, &l.rt.pcm) {
+				l.voice = nil
+				l.rt.pcm = [FrameSamples]int16{}
+			}
+			l.voiceN++
+			l.rt.pcmFrame = f
+		case l.rt.needPCM:
 			l.rt.jb.pull(f, &l.rt.pcm, l.rt.in.jitter, f < w.cur)
 			l.rt.pcmFrame = f
 		}

@@ -216,14 +216,14 @@ func (r *Room) rebuild() {
 				rt.heard = append(rt.heard, src)
 			}
 		}
-		switch len(rt.heard) {
-		case 0:
+		switch {
+		case len(rt.heard) == 0:
 			rt.mode = modeNone
-		case 1:
+		case len(rt.heard) == 1 && rt.heard[0].voice == nil:
 			rt.mode = modeForward
 			src := rt.heard[0]
 			src.rt.fwdTo = append(src.rt.fwdTo, l)
-		default:
+		default: // several, or one that speaks (see Leg.Speak)
 			rt.mode = modeMix
 			for _, src := range rt.heard {
 				src.rt.needPCM = true

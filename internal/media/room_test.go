@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/earshot/earshot/internal/tonecheck"
 	"github.com/pion/rtp"
@@ -274,4 +275,34 @@ func TestSetHearingRejectsBadMatrix(t *testing.T) {
 	if err := r.Add(b); !errors.Is(err, ErrClosed) {
 		t.Errorf("add to closed room: err = %v, want ErrClosed", err)
 	}
+}
+
+// TestLegThatSpeaks: a leg's voice (Leg.Speak) is heard by the legs that
+// hear it, alone or mixed with others, and by nobody else; it needs no
+// packets of its own.
+func TestLegThatSpeaks(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t)
+	pa, pb, pc := newPeer(t, PCMU), newPeer(t, PCMU), newPeer(t, PCMU)
+	a, b, c := connect(t, e, pa, 0), connect(t, e, pb, 0), connect(t, e, pc, 0)
+	v, err := e.NewPacketLeg(func([]byte) error { return nil }, byte(PCMU), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tone, err := NewToneSource([]float64{toneD}, time.Second, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Speak(tone)
+	r := mustRoom(t, e, a, b, c, v)
+	// b hears a and the voice, c the voice alone, a only b
+	if err := r.SetHearing(Hearing{a.ID(): {b.ID()}, b.ID(): {a.ID(), v.ID()}, c.ID(): {v.ID()}}); err != nil {
+		t.Fatal(err)
+	}
+	defer pa.startStream(a.LocalAddr(), toneA)()
+	defer pb.startStream(b.LocalAddr(), toneB)()
+	defer pc.startStream(c.LocalAddr(), toneC)()
+	checkTones(t, "B", decodeAudio(after(pb.waitAudio(0, 45), 10), PCMU), 0, toneA, toneD)
+	checkTones(t, "C", decodeAudio(after(pc.waitAudio(0, 45), 10), PCMU), 0, toneD)
+	checkTones(t, "A", decodeAudio(after(pa.waitAudio(0, 45), 10), PCMU), 0, toneB)
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -32,6 +33,10 @@ type clip struct {
 	onFrames   int  // tone cadence: frames of audio (0: plain clip) ...
 	offFrames  int  // ... then frames of silence, repeated
 }
+
+// NewClipSource returns a Source that plays pcm (8 kHz samples) once.
+// pcm is copied.
+func NewClipSource(pcm []int16) Source { return newClip(slices.Clone(pcm), false) }
 
 func newClip(pcm []int16, loop bool) *clip {
 	if r := len(pcm) % FrameSamples; r != 0 {
